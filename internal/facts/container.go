@@ -1,0 +1,138 @@
+package facts
+
+// Container is a container's configuration as it will run. Every source that
+// describes a container (a Dockerfile's target stage, a compose service, a
+// `docker run` line, an inspected container, a Swarm task template, an Engine
+// API create request) becomes one of these, the runtime part through the one
+// mapper from the Engine API's container.Config and HostConfig, so that audit,
+// enforcement and hardening judge the same thing.
+type Container struct {
+	Subject Subject
+	// Origin is where the container is declared: a FROM line, a service key,
+	// a run line. Findings about missing settings point here.
+	Origin Location
+	// Engine is the runtime whose defaults apply: "docker" or "podman".
+	Engine string
+
+	// Image settings (container.Config).
+	Image        Value[string]
+	User         Value[string]
+	Entrypoint   Value[[]string]
+	Cmd          Value[[]string]
+	Env          []EnvVar
+	ExposedPorts []ExposedPort
+	Healthcheck  Value[bool]
+	// PrivilegeDrop is set when the process starts as root and switches
+	// to another user itself (gosu, su-exec, …).
+	PrivilegeDrop *PrivilegeDrop
+	Labels        map[string]Value[string]
+
+	// Runtime settings (container.HostConfig), decoded once by the mapper.
+	Privileged     Value[bool]
+	CapAdd         Value[[]string] // upper case, without CAP_
+	CapDrop        Value[[]string]
+	SecurityOpt    SecurityOpts
+	ReadOnlyRootfs Value[bool]
+	Memory         Value[int64] // bytes; 0 unlimited
+	MemorySwap     Value[int64] // bytes, memory+swap; -1 unlimited
+	NanoCPUs       Value[int64]
+	CPUPeriod      Value[int64]
+	CPUQuota       Value[int64]
+	CPUShares      Value[int64]
+	PidsLimit      Value[int64] // 0 and -1 are unlimited
+	Restart        Value[RestartPolicy]
+	Ulimits        []Ulimit
+	Namespaces     map[Namespace]Value[string] // "host", "container:x", "service:x", "ns:/path", "private", …
+	Mounts         []Mount
+	Devices        []Device
+	Published      []PublishedPort
+	PublishAll     Value[bool]
+	// DisableContentTrust is set when the command line turns image
+	// verification off (--disable-content-trust).
+	DisableContentTrust Value[bool]
+}
+
+// EnvVar is one environment variable with where it was set.
+type EnvVar struct {
+	Name  string
+	Value string
+	// Dynamic is true when the value is only known at run time.
+	Dynamic bool
+	At      Location
+}
+
+// ExposedPort is a port the image declares (EXPOSE); it publishes nothing
+// by itself.
+type ExposedPort struct {
+	Port, EndPort int // EndPort for ranges, else equal to Port
+	Proto         string
+	At            Location
+}
+
+// PrivilegeDrop records a root start that switches user in the entrypoint.
+type PrivilegeDrop struct {
+	Tool string // gosu, su-exec, setpriv, chroot --userspec, s6-setuidgid, runuser
+	// Script is the entrypoint script that does it, if not the command itself.
+	Script string
+	At     Location
+}
+
+// SecurityOpts is --security-opt decoded.
+type SecurityOpts struct {
+	NoNewPrivileges Value[bool]
+	SeccompProfile  Value[string] // "unconfined" or a profile
+	AppArmorProfile Value[string]
+	SELinuxDisabled Value[bool]
+	SELinuxLabels   []string
+}
+
+// RestartPolicy is a restart policy name and retry count.
+type RestartPolicy struct {
+	Name     string // no, always, unless-stopped, on-failure
+	MaxRetry int
+}
+
+// Ulimit is one --ulimit.
+type Ulimit struct {
+	Name       string
+	Soft, Hard int64
+	At         Location
+}
+
+// Namespace names a Linux namespace a container may share.
+type Namespace string
+
+// Namespaces a container can join or share with the host.
+const (
+	NSPid     Namespace = "pid"
+	NSNetwork Namespace = "network"
+	NSIPC     Namespace = "ipc"
+	NSUTS     Namespace = "uts"
+	NSUser    Namespace = "userns"
+	NSCgroup  Namespace = "cgroupns"
+)
+
+// Mount is a bind mount, volume or tmpfs.
+type Mount struct {
+	Type        string // bind, volume, tmpfs, npipe
+	Source      string
+	Target      string
+	ReadOnly    bool
+	Propagation string
+	At          Location
+}
+
+// Device is a host device passed into the container.
+type Device struct {
+	Host, Container, Permissions string
+	At                           Location
+}
+
+// PublishedPort is a container port published on the host.
+type PublishedPort struct {
+	HostIP                  string
+	HostPort, HostPortEnd   int
+	ContainerPort, EndPort  int
+	Proto                   string
+	At                      Location
+}

@@ -1,0 +1,72 @@
+// Package policy runs the rule catalogue over facts under the user's
+// settings and yields findings.
+package policy
+
+import (
+	"sort"
+
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+// Policy is the catalogue plus the user's settings.
+type Policy struct {
+	Config rules.Config
+	Rules  []*rules.Rule
+}
+
+// New returns a policy that runs every registered rule.
+func New(cfg rules.Config) *Policy {
+	return &Policy{Config: cfg, Rules: rules.All()}
+}
+
+// Build judges how an image is built. Rules that read RUN bodies as POSIX
+// shell are skipped for Windows images.
+func (p *Policy) Build(b *facts.Build) []rules.Finding {
+	var out []rules.Finding
+	for _, r := range p.Rules {
+		if r.Build == nil || (r.Shell && b.Windows) {
+			continue
+		}
+		rep := rules.NewReporter(r, &p.Config)
+		r.Build(b, rep)
+		out = append(out, rep.Findings()...)
+	}
+	Sort(out)
+	return out
+}
+
+// Container judges a container as it will run.
+func (p *Policy) Container(c *facts.Container) []rules.Finding {
+	var out []rules.Finding
+	for _, r := range p.Rules {
+		if r.Container == nil {
+			continue
+		}
+		rep := rules.NewReporter(r, &p.Config)
+		r.Container(c, rep)
+		out = append(out, rep.Findings()...)
+	}
+	Sort(out)
+	return out
+}
+
+// Sort orders findings by place, then rule, so reports are stable.
+func Sort(fs []rules.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i].At, fs[j].At
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Index != b.Index {
+			return a.Index < b.Index
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return fs[i].Rule.ID < fs[j].Rule.ID
+	})
+}

@@ -1,0 +1,82 @@
+// Package report writes audit results for people (text) and machines (JSON,
+// with a committed JSON Schema). Secrets never reach a report whole: rules
+// redact them where the message is built.
+package report
+
+import (
+	"github.com/dockguard/dockguard/internal/audit"
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+// SchemaVersion is bumped on any incompatible change to the JSON report.
+const SchemaVersion = 1
+
+// Document is the JSON report.
+type Document struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Findings      []Finding `json:"findings"`
+	Errors        []Problem `json:"errors"`
+	Notes         []Problem `json:"notes"`
+	Summary       Summary   `json:"summary"`
+}
+
+// Finding is one finding as reported.
+type Finding struct {
+	Rule        string         `json:"rule"`
+	Slug        string         `json:"slug"`
+	Control     rules.Control  `json:"control"`
+	Threat      rules.Threat   `json:"threat"`
+	Severity    rules.Severity `json:"severity"`
+	Title       string         `json:"title"`
+	Message     string         `json:"message"`
+	Remediation string         `json:"remediation"`
+	Subject     facts.Subject  `json:"subject"`
+	Location    facts.Location `json:"location"`
+}
+
+// Problem is an input error or a note, with its place.
+type Problem struct {
+	Path    string `json:"path"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// Summary counts what the report holds.
+type Summary struct {
+	Inputs     int                    `json:"inputs"`
+	Findings   int                    `json:"findings"`
+	Errors     int                    `json:"errors"`
+	BySeverity map[rules.Severity]int `json:"bySeverity"`
+}
+
+// Build turns an audit result into the report document.
+func Build(res *audit.Result) *Document {
+	d := &Document{
+		SchemaVersion: SchemaVersion,
+		Findings:      []Finding{},
+		Errors:        []Problem{},
+		Notes:         []Problem{},
+		Summary:       Summary{Inputs: res.Inputs, BySeverity: map[rules.Severity]int{}},
+	}
+	for _, s := range rules.Severities {
+		d.Summary.BySeverity[s] = 0
+	}
+	for _, f := range res.Findings {
+		d.Findings = append(d.Findings, Finding{
+			Rule: f.Rule.ID, Slug: f.Rule.Slug, Control: f.Rule.Control, Threat: f.Rule.Threat,
+			Severity: f.Severity, Title: f.Rule.Title, Message: f.Message, Remediation: f.Rule.Remediation,
+			Subject: f.Subject, Location: f.At,
+		})
+		d.Summary.BySeverity[f.Severity]++
+	}
+	for _, e := range res.Errors {
+		d.Errors = append(d.Errors, Problem{Path: e.Path, Line: e.Line, Message: e.Message})
+	}
+	for _, n := range res.Notes {
+		d.Notes = append(d.Notes, Problem{Path: n.Path, Line: n.Line, Message: n.Message})
+	}
+	d.Summary.Findings = len(d.Findings)
+	d.Summary.Errors = len(d.Errors)
+	return d
+}

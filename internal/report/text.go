@@ -1,0 +1,124 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+// TextOptions tune the text report.
+type TextOptions struct {
+	// Color adds ANSI colors; only for terminals.
+	Color bool
+}
+
+var threatTitles = map[rules.Threat]string{
+	rules.ThreatKernel:    "Kernel and host",
+	rules.ThreatDoS:       "Denial of service",
+	rules.ThreatBreakout:  "Container breakout",
+	rules.ThreatFSNetwork: "Filesystem and network",
+	rules.ThreatImages:    "Poisoned images",
+	rules.ThreatSecrets:   "Secrets",
+	rules.ThreatHygiene:   "Hygiene",
+}
+
+var sevColor = map[rules.Severity]string{
+	rules.Critical: "\x1b[1;35m",
+	rules.High:     "\x1b[1;31m",
+	rules.Medium:   "\x1b[33m",
+	rules.Low:      "\x1b[36m",
+	rules.Info:     "\x1b[2m",
+}
+
+// Text writes the report for people: findings grouped by threat, each with
+// its place, subject, message and fix; then input errors, notes, and a
+// summary line.
+func Text(w io.Writer, d *Document, opt TextOptions) error {
+	tw := &errWriter{w: w}
+	paint := func(code, s string) string {
+		if !opt.Color || code == "" {
+			return s
+		}
+		return code + s + "\x1b[0m"
+	}
+	for _, t := range rules.Threats {
+		var group []Finding
+		for _, f := range d.Findings {
+			if f.Threat == t {
+				group = append(group, f)
+			}
+		}
+		if len(group) == 0 {
+			continue
+		}
+		tw.printf("%s\n", paint("\x1b[1m", threatTitles[t]))
+		for _, f := range group {
+			sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
+			tw.printf("  %s %s %s  %s  (%s %s)\n", paint(sevColor[f.Severity], sev), f.Rule, f.Slug, f.Location.String(), f.Subject.Kind, f.Subject.Name)
+			tw.printf("           %s\n", f.Message)
+			tw.printf("           %s %s\n", paint("\x1b[2m", "fix:"), f.Remediation)
+		}
+		tw.printf("\n")
+	}
+	if len(d.Errors) > 0 {
+		tw.printf("%s\n", paint("\x1b[1;31m", "Errors"))
+		for _, e := range d.Errors {
+			tw.printf("  %s\n", problem(e))
+		}
+		tw.printf("\n")
+	}
+	if len(d.Notes) > 0 {
+		tw.printf("%s\n", paint("\x1b[1m", "Notes"))
+		for _, n := range d.Notes {
+			tw.printf("  %s\n", problem(n))
+		}
+		tw.printf("\n")
+	}
+	tw.printf("%s\n", summaryLine(d))
+	return tw.err
+}
+
+func problem(p Problem) string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.Path, p.Message)
+}
+
+func summaryLine(d *Document) string {
+	var parts []string
+	for _, s := range rules.Severities {
+		if n := d.Summary.BySeverity[s]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, s))
+		}
+	}
+	counts := ""
+	if len(parts) > 0 {
+		counts = " (" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Sprintf("%d %s%s in %d %s, %d %s",
+		d.Summary.Findings, plural(d.Summary.Findings, "finding", "findings"), counts,
+		d.Summary.Inputs, plural(d.Summary.Inputs, "input", "inputs"),
+		d.Summary.Errors, plural(d.Summary.Errors, "error", "errors"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err != nil {
+		return
+	}
+	_, e.err = fmt.Fprintf(e.w, format, args...)
+}

@@ -1,0 +1,36 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// expose-ssh: the image exposes port 22.
+//
+// An SSH server in a container is a second way in, with its own keys and
+// passwords to leak; `docker exec` already gives shell access to those
+// allowed to have it. Ranges that include 22 count.
+func init() {
+	register(&Rule{
+		ID:          "DG401",
+		Slug:        "expose-ssh",
+		Control:     "published-ports",
+		Threat:      ThreatFSNetwork,
+		Severity:    Medium,
+		Title:       "SSH port exposed",
+		Rationale:   "An SSH daemon in a container adds credentials to steal and a network service to attack; operators get a shell with `docker exec` instead.",
+		Remediation: "Remove `EXPOSE 22` and the SSH server; use `docker exec` (or `kubectl exec`) for interactive access.",
+		References:  []string{"CIS Docker Benchmark 5.7"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceKubernetes, SurfaceAPI},
+		Build: func(b *facts.Build, r *Reporter) {
+			c := b.Container
+			if c == nil {
+				return
+			}
+			for _, p := range c.ExposedPorts {
+				if p.Port <= 22 && p.EndPort >= 22 && p.Proto == "tcp" {
+					r.Report(c.Subject, p.At, "EXPOSE includes port 22 (SSH)")
+				}
+			}
+		},
+	})
+}

@@ -1,0 +1,40 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// image-latest: an image is used with the `latest` tag or with no tag (which
+// Docker reads as latest).
+//
+// Every build may get a different image, so a poisoned or broken push reaches
+// production unnoticed and no build can be reproduced. Stages referenced by
+// name and `scratch` are not images.
+func init() {
+	register(&Rule{
+		ID:          "DG502",
+		Slug:        "image-latest",
+		Control:     "image-pinning",
+		Threat:      ThreatImages,
+		Severity:    Medium,
+		Title:       "Image uses latest or no tag",
+		Rationale:   "`latest` moves: each build or pull may get a different image, including a compromised one, and nothing records which one ran.",
+		Remediation: "Pin a version and its digest: `FROM alpine:3.20@sha256:<digest>` (`docker buildx imagetools inspect alpine:3.20` prints it).",
+		References:  []string{"CIS Docker Benchmark 4.2"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI},
+		Build: func(b *facts.Build, r *Reporter) {
+			for _, s := range b.Stages {
+				ref := s.Base
+				if !ref.IsSet() || ref.V.Scratch || ref.V.Digest != "" {
+					continue
+				}
+				switch ref.V.Tag {
+				case "":
+					r.Report(s.Subject, s.From, "FROM %s has no tag, so Docker pulls latest", ref.V.Raw)
+				case "latest":
+					r.Report(s.Subject, s.From, "FROM %s uses the latest tag", ref.V.Raw)
+				}
+			}
+		},
+	})
+}

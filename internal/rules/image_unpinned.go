@@ -1,0 +1,35 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// image-unpinned: an image is named by tag only, without a digest.
+//
+// Tags are mutable: whoever controls the registry (or the account) can move
+// a tag to another image. Only a digest names exactly one image. Low, since
+// nearly every Dockerfile does this; `latest` and missing tags are
+// image-latest.
+func init() {
+	register(&Rule{
+		ID:          "DG501",
+		Slug:        "image-unpinned",
+		Control:     "image-pinning",
+		Threat:      ThreatImages,
+		Severity:    Low,
+		Title:       "Image not pinned by digest",
+		Rationale:   "A tag can be moved to another image at any time; only a digest guarantees that the image you reviewed is the image you build on.",
+		Remediation: "Add the digest to the tag: `FROM node:22-alpine@sha256:<digest>`, and let a bot (Renovate, Dependabot) update it.",
+		References:  []string{"CIS Docker Benchmark 4.2"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI},
+		Build: func(b *facts.Build, r *Reporter) {
+			for _, s := range b.Stages {
+				ref := s.Base
+				if !ref.IsSet() || ref.V.Scratch || ref.V.Digest != "" || ref.V.Tag == "" || ref.V.Tag == "latest" {
+					continue
+				}
+				r.Report(s.Subject, s.From, "FROM %s is pinned by tag only, not by digest", ref.V.Raw)
+			}
+		},
+	})
+}

@@ -1,0 +1,52 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// root-user: the container's main process runs as root.
+//
+// Judged on the image the target stage yields, following FROM <stage>
+// inheritance: the last USER decides. No USER at all means the base image's
+// user, which is root for scratch and for nearly every public base image.
+// A root start that switches user in its entrypoint is root-start-drop, not
+// this rule. A USER that depends on a build argument with no value is
+// unknown and not reported.
+func init() {
+	register(&Rule{
+		ID:          "DG301",
+		Slug:        "root-user",
+		Control:     "non-root-user",
+		Threat:      ThreatBreakout,
+		Severity:    Medium,
+		Title:       "Container runs as root",
+		Rationale:   "A process that runs as root in the container is root on the host after any namespace escape, and can write everywhere in its own filesystem. Most services need no root at all.",
+		Remediation: "Create an unprivileged user and end the final stage with `USER 10001:10001` (a numeric UID lets Kubernetes' runAsNonRoot verify it).",
+		References:  []string{"CIS Docker Benchmark 4.1", "CIS Docker Benchmark 5.5"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI},
+		Build: func(b *facts.Build, r *Reporter) {
+			c := b.Container
+			if c == nil || c.PrivilegeDrop != nil {
+				return
+			}
+			checkRootUser(c, r)
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			if c.PrivilegeDrop != nil {
+				return
+			}
+			checkRootUser(c, r)
+		},
+	})
+}
+
+func checkRootUser(c *facts.Container, r *Reporter) {
+	switch c.User.State {
+	case facts.Set:
+		if isRootUser(c.User.V) {
+			r.Report(c.Subject, c.User.At, "USER %s: the container runs as root", c.User.V)
+		}
+	case facts.Unset:
+		r.Report(c.Subject, c.Origin, "no USER is set, so the container runs as %s", c.User.Why)
+	}
+}

@@ -1,0 +1,134 @@
+// Package rules is dockguard's catalogue: one file per rule, each a pure
+// function from facts to findings, registering itself with its metadata.
+// Reading this folder is reading the policy; `dockguard rules`, `explain`,
+// the README table and report descriptors are all generated from it.
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// Rule is one check and everything a user needs to know about it.
+type Rule struct {
+	ID          string   `json:"id"`   // DG + number; ranges by group (see Threat)
+	Slug        string   `json:"slug"` // stable, kebab-case
+	Control     Control  `json:"control"`
+	Threat      Threat   `json:"threat"`
+	Severity    Severity `json:"severity"`
+	Title       string   `json:"title"`
+	Rationale   string   `json:"rationale"`
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references,omitempty"`
+	Surfaces    []Surface `json:"surfaces"`
+
+	// Build judges how an image is built (Dockerfile, image history).
+	Build func(b *facts.Build, r *Reporter) `json:"-"`
+	// Container judges a container as it will run.
+	Container func(c *facts.Container, r *Reporter) `json:"-"`
+	// Shell marks Build rules that read RUN bodies as POSIX shell; they do
+	// not apply to Windows images.
+	Shell bool `json:"-"`
+}
+
+// Finding is one problem, at one place, about one subject.
+type Finding struct {
+	Rule     *Rule
+	Severity Severity
+	Subject  facts.Subject
+	Message  string
+	At       facts.Location
+}
+
+// Reporter collects a rule's findings; the message is built where the
+// decision is made.
+type Reporter struct {
+	rule     *Rule
+	config   *Config
+	findings []Finding
+}
+
+// Config holds the settings rules read (allow-lists, thresholds).
+type Config struct {
+	// TrustedRegistries limits where images may come from; empty means any.
+	TrustedRegistries []string
+}
+
+// NewReporter returns a reporter for one rule.
+func NewReporter(r *Rule, cfg *Config) *Reporter {
+	if cfg == nil {
+		cfg = &Config{}
+	}
+	return &Reporter{rule: r, config: cfg}
+}
+
+// Config returns the settings the rule runs under.
+func (r *Reporter) Config() *Config { return r.config }
+
+// Report records a finding.
+func (r *Reporter) Report(subject facts.Subject, at facts.Location, format string, args ...any) {
+	r.findings = append(r.findings, Finding{
+		Rule:     r.rule,
+		Severity: r.rule.Severity,
+		Subject:  subject,
+		Message:  fmt.Sprintf(format, args...),
+		At:       at,
+	})
+}
+
+// Findings returns what was reported.
+func (r *Reporter) Findings() []Finding { return r.findings }
+
+var registry = map[string]*Rule{}
+
+// register adds a rule; called from each rule file's init. A bad rule is a
+// programming error caught by the first test run.
+func register(r *Rule) {
+	if _, dup := registry[r.ID]; dup {
+		panic("rules: duplicate id " + r.ID)
+	}
+	for _, o := range registry {
+		if o.Slug == r.Slug {
+			panic("rules: duplicate slug " + r.Slug)
+		}
+	}
+	registry[r.ID] = r
+}
+
+// All returns every rule, ordered by ID.
+func All() []*Rule {
+	out := make([]*Rule, 0, len(registry))
+	for _, r := range registry {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Lookup resolves what a user names: a rule ID (any case), a rule slug, or a
+// control name (all of its rules).
+func Lookup(name string) []*Rule {
+	n := strings.TrimSpace(name)
+	if r, ok := registry[strings.ToUpper(n)]; ok {
+		return []*Rule{r}
+	}
+	var out []*Rule
+	for _, r := range All() {
+		if r.Slug == strings.ToLower(n) {
+			return []*Rule{r}
+		}
+		if string(r.Control) == strings.ToLower(n) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Matches reports whether name (ID, slug or control) designates this rule.
+func (r *Rule) Matches(name string) bool {
+	n := strings.ToLower(strings.TrimSpace(name))
+	return n == strings.ToLower(r.ID) || n == r.Slug || n == string(r.Control)
+}

@@ -1,0 +1,48 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/secrets"
+)
+
+// secret-arg-name: an ARG is named for a secret (NPM_TOKEN, DB_PASSWORD, …)
+// and has no secret default, so the secret is meant to arrive with
+// `--build-arg`.
+//
+// Build arguments are not secret: `docker history` shows the value for every
+// RUN that uses it, and BuildKit warns about it (SecretsUsedInArgOrEnv).
+// A secret default is secret-in-arg instead.
+func init() {
+	register(&Rule{
+		ID:          "DG604",
+		Slug:        "secret-arg-name",
+		Control:     "secrets-build",
+		Threat:      ThreatSecrets,
+		Severity:    Medium,
+		Title:       "Secret passed as a build argument",
+		Rationale:   "Values given with `--build-arg` are written into the image history of each RUN that uses them, readable by anyone who can pull the image.",
+		Remediation: "Use a build secret instead: `RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci` and `docker build --secret id=npm_token,env=NPM_TOKEN`.",
+		References:  []string{"CIS Docker Benchmark 4.10"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Build: func(b *facts.Build, r *Reporter) {
+			for _, s := range b.Stages {
+				for _, st := range s.Steps {
+					if st.Instruction != "ARG" {
+						continue
+					}
+					for _, kv := range st.KVs {
+						if !secrets.IsSecretName(kv.Key) {
+							continue
+						}
+						if kv.HasValue {
+							if _, ok := secrets.Assignment(kv.Key, kv.Raw); ok {
+								continue // secret-in-arg
+							}
+						}
+						r.Report(s.Subject, kv.At, "ARG %s is named for a secret; a value passed with --build-arg is kept in the image history", kv.Key)
+					}
+				}
+			}
+		},
+	})
+}

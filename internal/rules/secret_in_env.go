@@ -1,0 +1,44 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/secrets"
+)
+
+// secret-in-env: an ENV instruction holds a value that looks like a live
+// secret: a known token format (cloud keys, GitHub/GitLab/Slack/Stripe
+// tokens, private keys) anywhere in the value, or a high-entropy value under
+// a secret-like name (…_PASSWORD, …_TOKEN, …_SECRET).
+//
+// ENV values are in the image config for anyone who can pull it, and in
+// every container's environment. References (${VAR}) and placeholders
+// (changeme, <password>, empty) are not secrets. The secret is never
+// printed: only its prefix and length.
+func init() {
+	register(&Rule{
+		ID:          "DG601",
+		Slug:        "secret-in-env",
+		Control:     "secrets-env",
+		Threat:      ThreatSecrets,
+		Severity:    High,
+		Title:       "Secret in an environment variable",
+		Rationale:   "Image environment variables are readable by anyone who can pull or inspect the image, and are inherited by every process in every container started from it.",
+		Remediation: "Remove the value from the Dockerfile and rotate it; pass secrets at run time as files (`docker run --secret`, compose `secrets:`, Kubernetes Secrets mounted as files).",
+		References:  []string{"CIS Docker Benchmark 4.10"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceKubernetes, SurfaceAPI},
+		Build: func(b *facts.Build, r *Reporter) {
+			for _, s := range b.Stages {
+				for _, st := range s.Steps {
+					if st.Instruction != "ENV" {
+						continue
+					}
+					for _, kv := range st.KVs {
+						if m, ok := secrets.Assignment(kv.Key, kv.Raw); ok {
+							r.Report(s.Subject, kv.At, "ENV %s holds a %s (%s)", kv.Key, m.Kind, secrets.Redact(m.Value))
+						}
+					}
+				}
+			}
+		},
+	})
+}
