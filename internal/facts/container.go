@@ -130,9 +130,9 @@ type Device struct {
 
 // PublishedPort is a container port published on the host.
 type PublishedPort struct {
-	HostIP                  string
-	HostPort, HostPortEnd   int
-	ContainerPort, EndPort  int
-	Proto                   string
-	At                      Location
+	HostIP                 string
+	HostPort, HostPortEnd  int
+	ContainerPort, EndPort int
+	Proto                  string
+	At                     Location
 }

@@ -44,12 +44,12 @@ func isRootUser(u string) bool {
 // installers maps package managers to the verbs that install packages.
 var installers = map[string][]string{
 	"apt-get": {"install"}, "apt": {"install"}, "aptitude": {"install"},
-	"apk":     {"add"},
-	"yum":     {"install"}, "dnf": {"install"}, "microdnf": {"install"}, "tdnf": {"install"},
-	"zypper":  {"install", "in"},
-	"pacman":  {"-S", "-Sy", "-Syu", "--sync"},
-	"pip":     {"install"}, "pip3": {"install"},
-	"gem":     {"install"},
+	"apk": {"add"},
+	"yum": {"install"}, "dnf": {"install"}, "microdnf": {"install"}, "tdnf": {"install"},
+	"zypper": {"install", "in"},
+	"pacman": {"-S", "-Sy", "-Syu", "--sync"},
+	"pip":    {"install"}, "pip3": {"install"},
+	"gem": {"install"},
 }
 
 // installedPackages returns the package manager and packages a command

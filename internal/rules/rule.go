@@ -14,15 +14,15 @@ import (
 
 // Rule is one check and everything a user needs to know about it.
 type Rule struct {
-	ID          string   `json:"id"`   // DG + number; ranges by group (see Threat)
-	Slug        string   `json:"slug"` // stable, kebab-case
-	Control     Control  `json:"control"`
-	Threat      Threat   `json:"threat"`
-	Severity    Severity `json:"severity"`
-	Title       string   `json:"title"`
-	Rationale   string   `json:"rationale"`
-	Remediation string   `json:"remediation"`
-	References  []string `json:"references,omitempty"`
+	ID          string    `json:"id"`   // DG + number; ranges by group (see Threat)
+	Slug        string    `json:"slug"` // stable, kebab-case
+	Control     Control   `json:"control"`
+	Threat      Threat    `json:"threat"`
+	Severity    Severity  `json:"severity"`
+	Title       string    `json:"title"`
+	Rationale   string    `json:"rationale"`
+	Remediation string    `json:"remediation"`
+	References  []string  `json:"references,omitempty"`
 	Surfaces    []Surface `json:"surfaces"`
 
 	// Build judges how an image is built (Dockerfile, image history).

@@ -9,17 +9,17 @@ import (
 // wrappers run the rest of their arguments as a command; the flags listed
 // take a value.
 var wrappers = map[string]string{
-	"exec":    "a",
-	"command": "",
-	"nohup":   "",
-	"time":    "fo",
-	"nice":    "n",
-	"ionice":  "cnp",
-	"stdbuf":  "ioe",
-	"timeout": "sk",
-	"xargs":   "adEeILlnPs",
-	"env":     "uCS",
-	"chronic": "",
+	"exec":      "a",
+	"command":   "",
+	"nohup":     "",
+	"time":      "fo",
+	"nice":      "n",
+	"ionice":    "cnp",
+	"stdbuf":    "ioe",
+	"timeout":   "sk",
+	"xargs":     "adEeILlnPs",
+	"env":       "uCS",
+	"chronic":   "",
 	"eatmydata": "",
 }
 
