@@ -124,6 +124,8 @@ type IgnoreFile struct {
 type Command struct {
 	Args    []string
 	Literal []bool
+	// ArgAt is where each word of Args starts.
+	ArgAt []Location
 	// Assigns are NAME=value prefixes (`DEBIAN_FRONTEND=noninteractive apt-get`).
 	Assigns []KV
 	At      Location
@@ -146,6 +148,14 @@ type Command struct {
 type Redirect struct {
 	Op     string
 	Target string
+}
+
+// WordAt returns where word i starts, or the command's location.
+func (c *Command) WordAt(i int) Location {
+	if i >= 0 && i < len(c.ArgAt) {
+		return c.ArgAt[i]
+	}
+	return c.At
 }
 
 // Name returns the command's name without its directory (/usr/bin/curl → curl).

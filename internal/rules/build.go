@@ -126,3 +126,14 @@ func option(args []string, long, short, valued string) bool {
 	}
 	return false
 }
+
+// wordAt is where the first word equal to w stands in a command, so a
+// finding about one package of a long install line points at that package.
+func wordAt(c *facts.Command, w string) facts.Location {
+	for i, a := range c.Args {
+		if a == w {
+			return c.WordAt(i)
+		}
+	}
+	return c.At
+}

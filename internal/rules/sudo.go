@@ -37,7 +37,7 @@ func init() {
 				if pm, pkgs := installedPackages(c.Args); pm != "" {
 					for _, p := range pkgs {
 						if n := packageName(p); n == "sudo" || n == "sudo-ldap" {
-							r.Report(s.Subject, c.At, "%s installs %s", pm, p)
+							r.Report(s.Subject, wordAt(c, p), "%s installs %s", pm, p)
 						}
 					}
 				}

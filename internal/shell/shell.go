@@ -218,6 +218,7 @@ func (c *ctx) call(x *syntax.CallExpr) *facts.Command {
 		v, lit := c.word(a)
 		cmd.Args = append(cmd.Args, v)
 		cmd.Literal = append(cmd.Literal, lit)
+		cmd.ArgAt = append(cmd.ArgAt, c.at(int(a.Pos().Offset())))
 	}
 	c.w.out = append(c.w.out, cmd)
 	for _, a := range x.Assigns {
