@@ -26,6 +26,17 @@ type Match struct {
 	Start, End int    // byte offsets of Value in the text passed in
 }
 
+// String describes m without revealing the secret, so that a Match printed
+// by accident (%v in a log line) does not leak it.
+func (m Match) String() string {
+	return fmt.Sprintf("%s %s at [%d,%d)", m.Kind, Redact(m.Value), m.Start, m.End)
+}
+
+// GoString keeps %#v as safe as %v.
+func (m Match) GoString() string {
+	return fmt.Sprintf("secrets.Match{Kind: %q, Value: %q, Start: %d, End: %d}", m.Kind, Redact(m.Value), m.Start, m.End)
+}
+
 // Kinds reported by this package. Callers may compare against them to pick
 // severities; the strings are also meant to be read by humans.
 const (
@@ -194,7 +205,7 @@ func isAWSSecretName(name string) bool {
 // them is a weak default, not a generated credential.
 var weakWords = []string{
 	"changeme", "password", "postgres", "welcome", "letmein", "default",
-	"passwd", "secret", "qwerty", "summer", "winter", "spring", "autumn",
+	"passwd", "secret", "secure", "qwerty", "summer", "winter", "spring", "autumn",
 	"master", "monkey", "dragon", "oracle", "rabbit", "admin", "login",
 	"hello", "mysql", "mongo", "redis", "super", "guest", "root", "user",
 	"test", "demo", "pass", "my",
@@ -212,7 +223,7 @@ func looksRandom(v string) bool {
 	if strings.ContainsAny(v, " \t\r\n") || strings.Contains(v, "://") || looksLikePath(v) {
 		return false
 	}
-	rest := strings.ToLower(v)
+	rest := strings.Map(unleet, strings.ToLower(v))
 	for _, w := range weakWords {
 		rest = strings.ReplaceAll(rest, w, "")
 	}
@@ -259,6 +270,29 @@ func looksRandom(v string) bool {
 	return 4*vowels < letters || maxRun >= 5
 }
 
+// unleet undoes the substitutions people use to dress up a dictionary
+// password ("P@ssw0rd", "S3cret"), so the weak-word check sees the words.
+func unleet(r rune) rune {
+	switch r {
+	case '0':
+		return 'o'
+	case '1', '!':
+		return 'i'
+	case '3':
+		return 'e'
+	case '4', '@':
+		return 'a'
+	case '5', '$':
+		return 's'
+	case '7':
+		return 't'
+	}
+	return r
+}
+
+// looksLikePath spots file paths, which secret-named variables such as
+// GOOGLE_APPLICATION_CREDENTIALS often hold and which mix character classes
+// like generated tokens do.
 func looksLikePath(v string) bool {
 	for _, p := range []string{"./", "../", "~/"} {
 		if strings.HasPrefix(v, p) {
@@ -266,6 +300,9 @@ func looksLikePath(v string) bool {
 		}
 	}
 	if len(v) >= 3 && isAlpha(v[0]) && v[1] == ':' && v[2] == '\\' {
+		return true
+	}
+	if isFileName(v) {
 		return true
 	}
 	if v[0] != '/' || strings.Count(v, "/") < 2 || strings.ContainsAny(v, "+=") {
@@ -302,3 +339,27 @@ func isUpper(c byte) bool { return c >= 'A' && c <= 'Z' }
 func isAlpha(c byte) bool { return isLower(c) || isUpper(c) }
 func isAlnum(c byte) bool { return isAlpha(c) || isDigit(c) }
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// fileExts are extensions of the files a secret-named variable often points
+// at (RESET_PASSWORD_SCRIPT="resetPassword.sh", KEYSTORE=app.jks).
+var fileExts = map[string]bool{
+	"sh": true, "bash": true, "py": true, "pl": true, "rb": true, "js": true, "sql": true, "rsp": true, "txt": true,
+	"conf": true, "cfg": true, "ini": true, "json": true, "yaml": true, "yml": true, "xml": true, "properties": true,
+	"jar": true, "war": true, "zip": true, "tar": true, "gz": true, "tgz": true, "log": true, "pem": true, "crt": true,
+	"key": true, "jks": true, "p12": true, "pfx": true, "keystore": true, "env": true, "toml": true, "ps1": true, "bat": true,
+}
+
+// isFileName reports a bare file name with a known extension.
+func isFileName(v string) bool {
+	i := strings.LastIndexByte(v, '.')
+	if i <= 0 || i == len(v)-1 || !fileExts[strings.ToLower(v[i+1:])] {
+		return false
+	}
+	for j := 0; j < i; j++ {
+		c := v[j]
+		if !isAlnum(c) && c != '_' && c != '-' && c != '.' {
+			return false
+		}
+	}
+	return true
+}

@@ -2,6 +2,7 @@ package secrets
 
 import (
 	"encoding/base64"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -344,6 +345,12 @@ func TestAssignment(t *testing.T) {
 		{"ROOT_PASSWORD", "root", "", 0, 0},
 		{"POSTGRES_PASSWORD", "mysecretpassword", "", 0, 0},
 		{"DB_PASSWORD", "Welcome123!", "", 0, 0},
+		{"DB_PASSWORD", "Passw0rd!2024", "", 0, 0},
+		{"DB_PASSWORD", "My$uperS3cret", "", 0, 0},
+		{"DB_PASSWORD", "S3cureP@ss!", "", 0, 0},
+		{"DB_PASSWORD", "k3j9x2m8q1w7", KindHighEntropy, 0, 0},
+		{"API_KEY", "550e8400-e29b-41d4-a716-446655440000", KindHighEntropy, 0, 0},
+		{"DB_PASSWORD", "xkcdpqrvtzmlwb", KindHighEntropy, 0, 0},
 		{"DB_PASSWORD", "kubernetes", "", 0, 0},
 		{"DB_PASSWORD", "correcthorse", "", 0, 0},
 		{"DB_PASSWORD", "${DB_PASSWORD}", "", 0, 0},
@@ -488,4 +495,28 @@ func FuzzKnown(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMatchFormattingRedacts(t *testing.T) {
+	v := "ghp_" + rnd(90, 36, alnum)
+	m := Known("x " + v)[0]
+	for _, verb := range []string{"%v", "%+v", "%s", "%#v"} {
+		if out := fmt.Sprintf(verb, m); strings.Contains(out, v) {
+			t.Errorf("%s of a Match prints the secret: %s", verb, out)
+		}
+		if out := fmt.Sprintf(verb, []Match{m}); strings.Contains(out, v) {
+			t.Errorf("%s of []Match prints the secret: %s", verb, out)
+		}
+	}
+}
+
+func TestFileNamesAreNotSecrets(t *testing.T) {
+	for _, v := range []string{"resetOSPassword.sh", "runUserScripts.sh", "keystore.jks", "db_passwd.txt"} {
+		if m, ok := Assignment("RESET_OS_PASSWORD", v); ok {
+			t.Errorf("%q reported as %s", v, m.Kind)
+		}
+	}
+	if _, ok := Assignment("DB_PASSWORD", "hX9#kq2LmP0zR7vT"); !ok {
+		t.Errorf("a random password must still be reported")
+	}
 }

@@ -198,6 +198,7 @@ func (l *loader) from(n *parser.Node, st *instructions.Stage) {
 	base, ok := l.expand(st.BaseName, meta)
 	if !ok {
 		s.Base = facts.UnknownBecause[facts.ImageRef](s.From, fmt.Sprintf("FROM %s depends on a build argument with no default", st.BaseName))
+		l.notes = append(l.notes, Note{At: s.From, Message: fmt.Sprintf("FROM %s depends on a build argument with no default: the base image is unknown", st.BaseName)})
 	} else {
 		for _, prev := range l.build.Stages {
 			if prev.Name != "" && strings.EqualFold(prev.Name, base) {
@@ -286,7 +287,7 @@ func (l *loader) step(n *parser.Node, cmd any) {
 		v, ok := l.expand(c.User, l.env)
 		if !ok {
 			v = c.User
-			l.notes = append(l.notes, Note{At: st.At, Message: fmt.Sprintf("USER %s depends on a build argument with no value; the runtime user is unknown", c.User)})
+			l.notes = append(l.notes, Note{At: st.At, Message: fmt.Sprintf("USER %s uses a variable this Dockerfile gives no value (the base image may set it): the runtime user is unknown", c.User)})
 			st.Args = []string{v, "unknown"}
 		} else {
 			st.Args = []string{v}

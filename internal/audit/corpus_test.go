@@ -1,0 +1,65 @@
+package audit_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/audit"
+)
+
+// corpusDir finds ../shared/corpus beside the repository. CI sets
+// DOCKGUARD_TEST_CORPUS=required so a missing corpus fails instead of
+// skipping.
+func corpusDir(tb testing.TB, sub string) string {
+	tb.Helper()
+	dir := filepath.Join("..", "..", "..", "shared", "corpus", sub)
+	if _, err := os.Stat(dir); err != nil {
+		if os.Getenv("DOCKGUARD_TEST_CORPUS") == "required" {
+			tb.Fatalf("corpus not found at %s: %v", dir, err)
+		}
+		tb.Skipf("corpus not found at %s", dir)
+	}
+	return dir
+}
+
+// knownBad lists corpus files that really are broken, with the reason; any
+// other error fails the test.
+var knownBad = map[string]string{}
+
+// TestCorpusDockerfiles audits every Dockerfile of the corpus: no crash, and
+// no error that is not a real problem with the file.
+func TestCorpusDockerfiles(t *testing.T) {
+	dir := corpusDir(t, "dockerfiles")
+	res := audit.Run(context.Background(), audit.Options{Paths: []string{dir}})
+	if res.Inputs < 1600 {
+		t.Errorf("audited %d Dockerfiles, want the corpus' ~1,680", res.Inputs)
+	}
+	for _, e := range res.Errors {
+		rel, _ := filepath.Rel(dir, e.Path)
+		if _, ok := knownBad[rel]; !ok {
+			t.Errorf("unexpected error: %v", e)
+		}
+	}
+	if len(res.Findings) == 0 {
+		t.Errorf("no findings over the whole corpus")
+	}
+	for _, f := range res.Findings {
+		if f.At.Path == "" || f.At.Line == 0 || f.Message == "" {
+			t.Errorf("finding without place or message: %+v", f)
+		}
+	}
+}
+
+// BenchmarkCorpusDockerfiles measures a whole-folder audit; report files/s
+// from ns/op and the Dockerfile count.
+func BenchmarkCorpusDockerfiles(b *testing.B) {
+	dir := corpusDir(b, "dockerfiles")
+	var n int
+	for i := 0; i < b.N; i++ {
+		res := audit.Run(context.Background(), audit.Options{Paths: []string{dir}})
+		n = res.Inputs
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
