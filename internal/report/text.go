@@ -81,6 +81,11 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 }
 
 func problem(p Problem) string {
+	if p.Path == "" {
+		// Only an empty path given as input has none; print the message
+		// alone, as inputs.Error does, rather than behind a bare ": ".
+		return p.Message
+	}
 	if p.Line > 0 {
 		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
 	}

@@ -86,7 +86,8 @@ var Controls = []Control{
 	"hygiene",
 }
 
-// Surface is where a control can be seen.
+// Surface is where a rule judges a control; a rule lists the surfaces it
+// is implemented for, not every surface where its control can be seen.
 type Surface string
 
 // Surfaces, with the letters of CONTROLS.md.

@@ -20,7 +20,7 @@ func init() {
 		Rationale:   "An SSH daemon in a container adds credentials to steal and a network service to attack; operators get a shell with `docker exec` instead.",
 		Remediation: "Remove `EXPOSE 22` and the SSH server; use `docker exec` (or `kubectl exec`) for interactive access.",
 		References:  []string{"CIS Docker Benchmark 5.7"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceKubernetes, SurfaceAPI},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil {

@@ -21,7 +21,7 @@ func init() {
 		Rationale:   "`latest` moves: each build or pull may get a different image, including a compromised one, and nothing records which one ran.",
 		Remediation: "Pin a version and its digest: `FROM alpine:3.20@sha256:<digest>` (`docker buildx imagetools inspect alpine:3.20` prints it).",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base

@@ -19,7 +19,7 @@ func init() {
 		Rationale:   "Without a health check a hung service looks healthy: Swarm keeps routing to it and restart policies never fire.",
 		Remediation: "Add `HEALTHCHECK --interval=30s --timeout=3s CMD [\"/app\", \"healthcheck\"]` (a check the image can run without curl), or set one in compose/Kubernetes.",
 		References:  []string{"CIS Docker Benchmark 4.6"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil {

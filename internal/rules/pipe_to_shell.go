@@ -21,7 +21,7 @@ func init() {
 		Title:       "Downloaded script piped into a shell",
 		Rationale:   "Whatever the server (or anyone between it and you) sends is executed as root during the build, unseen; a truncated download can run half a script.",
 		Remediation: "Download to a file, verify it, then run it: `curl -fsSLo install.sh URL && echo \"<sha256>  install.sh\" | sha256sum -c - && sh install.sh`.",
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			eachCommand(b.Stages, func(s *facts.Stage, st *facts.Step, c *facts.Command) {

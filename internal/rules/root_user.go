@@ -23,7 +23,7 @@ func init() {
 		Rationale:   "A process that runs as root in the container is root on the host after any namespace escape, and can write everywhere in its own filesystem. Most services need no root at all.",
 		Remediation: "Create an unprivileged user and end the final stage with `USER 10001:10001` (a numeric UID lets Kubernetes' runAsNonRoot verify it).",
 		References:  []string{"CIS Docker Benchmark 4.1", "CIS Docker Benchmark 5.5"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil || c.PrivilegeDrop != nil {

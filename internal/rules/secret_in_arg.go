@@ -22,7 +22,7 @@ func init() {
 		Rationale:   "A default value is committed with the Dockerfile, and build arguments used by RUN are kept in the image history (`docker history --no-trunc`).",
 		Remediation: "Remove the default and rotate the secret; pass it as a build secret: `RUN --mount=type=secret,id=token TOKEN=$(cat /run/secrets/token) …` with `docker build --secret id=token,env=TOKEN`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

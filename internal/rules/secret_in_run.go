@@ -28,7 +28,7 @@ func init() {
 		Rationale:   "RUN commands are recorded verbatim in the image history (`docker history --no-trunc`) and in build logs, so a credential written there leaks with the image.",
 		Remediation: "Rotate the credential, then mount it for the one step that needs it: `RUN --mount=type=secret,id=token TOKEN=$(cat /run/secrets/token) ./fetch.sh`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun, SurfaceImage},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

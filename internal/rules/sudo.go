@@ -24,7 +24,7 @@ func init() {
 		Rationale:   "sudo in an image is a set-uid root binary plus a policy file: a way back to root for anyone who gets a shell, and its TTY and signal handling misbehave as PID 1's child. Build steps already run as root.",
 		Remediation: "Remove sudo; run build steps before `USER`, and drop privileges at start with `gosu` or `su-exec` (`exec su-exec app \"$@\"`).",
 		References:  []string{"CIS Docker Benchmark 4.3"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			eachCommand(runtimeStages(b), func(s *facts.Stage, st *facts.Step, c *facts.Command) {

@@ -22,7 +22,7 @@ func init() {
 		Rationale:   "A SUID or SGID binary runs with its owner's or group's rights whoever starts it: one flaw in it turns any user in the container into root.",
 		Remediation: "Do not set the bit; grant the one capability the program needs with `setcap` or run it as the right user, and strip set-id bits: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true`.",
 		References:  []string{"CIS Docker Benchmark 4.8"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range runtimeStages(b) {
 				for _, st := range s.Steps {

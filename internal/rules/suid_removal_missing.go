@@ -20,7 +20,7 @@ func init() {
 		Rationale:   "Base images ship set-id binaries (su, passwd, mount) that a container rarely needs; each one is a privilege-escalation path after a compromise.",
 		Remediation: "Add to the final stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true`.",
 		References:  []string{"CIS Docker Benchmark 4.8"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Target == nil {

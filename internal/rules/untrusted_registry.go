@@ -24,7 +24,7 @@ func init() {
 		Rationale:   "Images from registries outside the ones you control or vetted bypass your scanning and signing; a typo-squatted name on a public registry is a classic way in.",
 		Remediation: "Mirror the image into a trusted registry and reference it there, or add the registry to the trusted list.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceImage, SurfaceAPI},
+		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			trusted := r.Config().TrustedRegistries
 			if len(trusted) == 0 {

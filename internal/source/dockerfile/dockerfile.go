@@ -74,6 +74,10 @@ func parseError(path string, err error) error {
 		line = le.Locations[0][0].Start.Line
 	}
 	msg := err.Error()
+	if strings.Contains(msg, "file with no instructions") {
+		// About the whole file: BuildKit's last-line position would mislead.
+		return &inputs.Error{Path: path, Message: "cannot parse Dockerfile: file with no instructions"}
+	}
 	if line > 0 {
 		// BuildKit's messages repeat nothing of the location; keep them short.
 		msg = strings.TrimPrefix(msg, fmt.Sprintf("dockerfile parse error on line %d: ", line))
@@ -165,7 +169,8 @@ func (l *loader) load(ast *parser.Node) error {
 // instructions it expands (FROM, USER, EXPOSE, ENV, ARG, COPY, …). ok is
 // false when a variable has no value, so the result is unknown.
 func (l *loader) expand(word string, env map[string]string) (string, bool) {
-	if !strings.Contains(word, "$") {
+	// Quotes go through the lexer too: BuildKit removes them (ENV A="0" is 0).
+	if !strings.ContainsAny(word, "$\"'") {
 		return word, true
 	}
 	lex := bkshell.NewLex(l.esc)
@@ -317,11 +322,19 @@ func (l *loader) step(n *parser.Node, cmd any) {
 func (l *loader) keyLine(n *parser.Node, key string) facts.Location {
 	for i := n.StartLine; i <= n.EndLine && i-1 < len(l.lines); i++ {
 		line := l.lines[i-1]
-		if idx := strings.Index(line, key); idx >= 0 {
+		// The key must stand as a word: TOKEN is not the tail of NPM_TOKEN.
+		for off := 0; off < len(line); {
+			idx := strings.Index(line[off:], key)
+			if idx < 0 {
+				break
+			}
+			idx += off
 			rest := line[idx+len(key):]
-			if rest == "" || rest[0] == '=' || rest[0] == ' ' || rest[0] == '\t' {
+			if (idx == 0 || line[idx-1] == ' ' || line[idx-1] == '\t') &&
+				(rest == "" || rest[0] == '=' || rest[0] == ' ' || rest[0] == '\t') {
 				return facts.Location{Path: l.path, Line: i, Column: idx + 1}
 			}
+			off = idx + 1
 		}
 	}
 	return l.at(n.StartLine)
