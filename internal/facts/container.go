@@ -13,13 +13,30 @@ type Container struct {
 	Origin Location
 	// Engine is the runtime whose defaults apply: "docker" or "podman".
 	Engine string
+	// Rootless is set when the engine runs without root on the host
+	// (Podman run by a user), so container root is not host root.
+	Rootless bool
+	// Networks are the networks the container joins by name (compose),
+	// besides its network mode.
+	Networks []string
+	// Notes are what the mapper could not decide (a value that depends on
+	// a variable with no value), for the report.
+	Notes []Note
 
 	// Image settings (container.Config).
-	Image        Value[string]
-	User         Value[string]
-	Entrypoint   Value[[]string]
-	Cmd          Value[[]string]
-	Env          []EnvVar
+	Image      Value[string]
+	User       Value[string]
+	Entrypoint Value[[]string]
+	Cmd        Value[[]string]
+	Env        []EnvVar
+	// EnvFiles are env_file / --env-file contents, judged like Env.
+	EnvFiles []EnvVar
+	// BuildArgs are build arguments given with the container's build
+	// (compose build.args, --build-arg).
+	BuildArgs []EnvVar
+	// UsesSecrets is set when the container receives secrets as files
+	// (compose secrets:), the right practice.
+	UsesSecrets  bool
 	ExposedPorts []ExposedPort
 	Healthcheck  Value[bool]
 	// PrivilegeDrop is set when the process starts as root and switches
@@ -45,8 +62,11 @@ type Container struct {
 	Namespaces     map[Namespace]Value[string] // "host", "container:x", "service:x", "ns:/path", "private", …
 	Mounts         []Mount
 	Devices        []Device
-	Published      []PublishedPort
-	PublishAll     Value[bool]
+	// DeviceCgroupRules allow device access without passing a device
+	// (--device-cgroup-rule 'c *:* rwm').
+	DeviceCgroupRules []Value[string]
+	Published         []PublishedPort
+	PublishAll        Value[bool]
 	// DisableContentTrust is set when the command line turns image
 	// verification off (--disable-content-trust).
 	DisableContentTrust Value[bool]
@@ -84,12 +104,21 @@ type SecurityOpts struct {
 	AppArmorProfile Value[string]
 	SELinuxDisabled Value[bool]
 	SELinuxLabels   []string
+	// Unmasked is set by systempaths=unconfined: /proc and /sys paths
+	// Docker masks are visible and writable.
+	Unmasked Value[bool]
 }
 
 // RestartPolicy is a restart policy name and retry count.
 type RestartPolicy struct {
 	Name     string // no, always, unless-stopped, on-failure
 	MaxRetry int
+}
+
+// Note is something a source or the mapper could not decide.
+type Note struct {
+	At      Location
+	Message string
 }
 
 // Ulimit is one --ulimit.
