@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+chown -R 1000:1000 /srv/cache
+exec chroot --userspec=1000:1000 / "$@"

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+[ -d /config ] && chown -R app:app /config
+exec s6-setuidgid app "$@"

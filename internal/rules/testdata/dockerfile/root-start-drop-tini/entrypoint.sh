@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+chown -R app:app /data
+exec gosu app /usr/local/bin/server "$@"
