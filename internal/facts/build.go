@@ -11,6 +11,9 @@ type Build struct {
 	Windows    bool
 	WindowsWhy string
 	Stages     []*Stage
+	// Global holds the ARGs declared before the first FROM, as a stage of
+	// its own (Index -1) that no other stage inherits from; nil when none.
+	Global *Stage
 	// Target is the stage that becomes the image (the last one unless a
 	// target is named).
 	Target *Stage

@@ -137,3 +137,12 @@ func wordAt(c *facts.Command, w string) facts.Location {
 	}
 	return c.At
 }
+
+// withGlobal returns the stages plus the global ARG section, for the rules
+// that judge ARG declarations wherever they stand.
+func withGlobal(b *facts.Build) []*facts.Stage {
+	if b.Global == nil {
+		return b.Stages
+	}
+	return append([]*facts.Stage{b.Global}, b.Stages...)
+}

@@ -38,7 +38,7 @@ func checkRootDrop(c *facts.Container, r *Reporter) {
 	if d == nil {
 		return
 	}
-	if c.User.IsSet() && !isRootUser(c.User.V) {
+	if c.User.IsUnknown() || (c.User.IsSet() && !isRootUser(c.User.V)) {
 		return
 	}
 	if d.Script != "" {

@@ -25,7 +25,7 @@ func init() {
 		References:  []string{"CIS Docker Benchmark 4.10"},
 		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
-			for _, s := range b.Stages {
+			for _, s := range withGlobal(b) {
 				for _, st := range s.Steps {
 					if st.Instruction != "ARG" {
 						continue

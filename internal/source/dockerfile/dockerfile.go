@@ -126,6 +126,7 @@ func (l *loader) load(ast *parser.Node) error {
 				for _, kv := range a.Args {
 					l.metaArgs[kv.Key] = kv.Value
 				}
+				l.globalArg(n, a)
 				continue
 			}
 			return &inputs.Error{Path: l.path, Line: n.StartLine, Message: fmt.Sprintf("cannot parse Dockerfile: %s before the first FROM", strings.ToUpper(n.Value))}
@@ -148,6 +149,9 @@ func (l *loader) load(ast *parser.Node) error {
 		}
 	}
 	l.build.Target = target
+	if l.build.Global != nil {
+		l.build.Global.Subject = facts.Subject{Kind: facts.SubjectStage, Name: l.path + " (global ARGs)"}
+	}
 	for _, s := range l.build.Stages {
 		s.Subject = facts.Subject{Kind: facts.SubjectStage, Name: s.Name}
 		if s.Name == "" {
@@ -396,9 +400,14 @@ func ParseImageRef(s string) facts.ImageRef {
 	if i := strings.Index(name, "/"); i >= 0 {
 		first := name[:i]
 		if strings.ContainsAny(first, ".:") || first == "localhost" {
-			r.Registry = first
+			r.Registry = strings.ToLower(first)
 			name = name[i+1:]
 		}
+	}
+	switch r.Registry {
+	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
+		// Docker Hub's other names.
+		r.Registry = "docker.io"
 	}
 	if r.Registry == "docker.io" && !strings.Contains(name, "/") {
 		name = "library/" + name
@@ -422,4 +431,21 @@ func (l *loader) readContext(rel string) (string, bool) {
 		return "", false
 	}
 	return string(data), true
+}
+
+// globalArg records an ARG before the first FROM, so secret rules judge its
+// default and its name like any other ARG.
+func (l *loader) globalArg(n *parser.Node, a *instructions.ArgCommand) {
+	if l.build.Global == nil {
+		l.build.Global = &facts.Stage{Index: -1, From: l.at(n.StartLine)}
+	}
+	st := &facts.Step{Instruction: "ARG", At: facts.Location{Path: l.path, Line: n.StartLine, EndLine: n.EndLine}, Original: n.Original}
+	for _, kv := range a.Args {
+		item := facts.KV{Key: kv.Key, At: l.keyLine(n, kv.Key)}
+		if kv.Value != nil {
+			item.Value, item.Raw, item.HasValue = *kv.Value, *kv.Value, true
+		}
+		st.KVs = append(st.KVs, item)
+	}
+	l.build.Global.Steps = append(l.build.Global.Steps, st)
 }
