@@ -177,7 +177,8 @@ func Map(s *Spec) *facts.Container {
 		out.PrivilegeDrop = s.Image.PrivilegeDrop
 		out.Healthcheck = s.Image.Healthcheck
 		out.ExposedPorts = s.Image.ExposedPorts
-		out.Env = append(out.Env, s.Image.Env...)
+		// The image's ENV is judged where it is written (the Dockerfile),
+		// not again for every container that runs it.
 	}
 	if len(c.Entrypoint) > 0 || m.given(FieldEntrypoint) {
 		out.Entrypoint = facts.SetAt(c.Entrypoint, m.at(FieldEntrypoint))

@@ -1,5 +1,7 @@
 package facts
 
+import "strings"
+
 // Build is how an image is built: its stages and the steps each one runs.
 // A Dockerfile becomes one; an image's history will too.
 type Build struct {
@@ -173,4 +175,42 @@ func (c *Command) Name() string {
 		}
 	}
 	return a
+}
+
+// ParseImageRef splits an image reference the way Docker reads it: the
+// first path component is a registry only when it has a dot or a colon or
+// is localhost.
+func ParseImageRef(s string) ImageRef {
+	r := ImageRef{Raw: s}
+	if strings.EqualFold(s, "scratch") {
+		r.Scratch = true
+		return r
+	}
+	name := s
+	if i := strings.Index(name, "@"); i >= 0 {
+		r.Digest = name[i+1:]
+		name = name[:i]
+	}
+	if i := strings.LastIndex(name, ":"); i >= 0 && !strings.Contains(name[i:], "/") {
+		r.Tag = name[i+1:]
+		name = name[:i]
+	}
+	r.Registry = "docker.io"
+	if i := strings.Index(name, "/"); i >= 0 {
+		first := name[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			r.Registry = strings.ToLower(first)
+			name = name[i+1:]
+		}
+	}
+	switch r.Registry {
+	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
+		// Docker Hub's other names.
+		r.Registry = "docker.io"
+	}
+	if r.Registry == "docker.io" && !strings.Contains(name, "/") {
+		name = "library/" + name
+	}
+	r.Repo = strings.ToLower(name)
+	return r
 }

@@ -23,6 +23,10 @@ type Container struct {
 	// a variable with no value), for the report.
 	Notes []Note
 
+	// BuiltFrom is the Dockerfile the container's image is built from
+	// (compose build:); its image name is then a tag, not a pull.
+	BuiltFrom string
+
 	// Image settings (container.Config).
 	Image      Value[string]
 	User       Value[string]

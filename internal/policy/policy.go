@@ -51,6 +51,21 @@ func (p *Policy) Container(c *facts.Container) []rules.Finding {
 	return out
 }
 
+// Project judges containers deployed together.
+func (p *Policy) Project(pr *facts.Project) []rules.Finding {
+	var out []rules.Finding
+	for _, r := range p.Rules {
+		if r.Project == nil {
+			continue
+		}
+		rep := rules.NewReporter(r, &p.Config)
+		r.Project(pr, rep)
+		out = append(out, rep.Findings()...)
+	}
+	Sort(out)
+	return out
+}
+
 // Sort orders findings by place, then rule, so reports are stable.
 func Sort(fs []rules.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {

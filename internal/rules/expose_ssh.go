@@ -4,7 +4,7 @@ import (
 	"github.com/dockguard/dockguard/internal/facts"
 )
 
-// expose-ssh: the image exposes port 22.
+// expose-ssh: the image exposes port 22, or a container publishes it.
 //
 // An SSH server in a container is a second way in, with its own keys and
 // passwords to leak; `docker exec` already gives shell access to those
@@ -20,7 +20,7 @@ func init() {
 		Rationale:   "An SSH daemon in a container adds credentials to steal and a network service to attack; operators get a shell with `docker exec` instead.",
 		Remediation: "Remove `EXPOSE 22` and the SSH server; use `docker exec` (or `kubectl exec`) for interactive access.",
 		References:  []string{"CIS Docker Benchmark 5.7"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil {
@@ -29,6 +29,13 @@ func init() {
 			for _, p := range c.ExposedPorts {
 				if p.Port <= 22 && p.EndPort >= 22 && p.Proto == "tcp" {
 					r.Report(c.Subject, p.At, "EXPOSE includes port 22 (SSH)")
+				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			for _, p := range c.Published {
+				if p.Proto == "tcp" && p.ContainerPort <= 22 && p.EndPort >= 22 {
+					r.Report(c.Subject, p.At, "publishes port 22 (SSH)")
 				}
 			}
 		},

@@ -21,7 +21,7 @@ func init() {
 		Rationale:   "`latest` moves: each build or pull may get a different image, including a compromised one, and nothing records which one ran.",
 		Remediation: "Pin a version and its digest: `FROM alpine:3.20@sha256:<digest>` (`docker buildx imagetools inspect alpine:3.20` prints it).",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base
@@ -34,6 +34,18 @@ func init() {
 				case "latest":
 					r.Report(s.Subject, s.From, "FROM %s uses the latest tag", ref.V.Raw)
 				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			ref, ok := pulledImage(c)
+			if !ok || ref.Digest != "" {
+				return
+			}
+			switch ref.Tag {
+			case "":
+				r.Report(c.Subject, c.Image.At, "image %s has no tag, so Docker pulls latest", ref.Raw)
+			case "latest":
+				r.Report(c.Subject, c.Image.At, "image %s uses the latest tag", ref.Raw)
 			}
 		},
 	})

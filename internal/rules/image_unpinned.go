@@ -21,7 +21,7 @@ func init() {
 		Rationale:   "A tag can be moved to another image at any time; only a digest guarantees that the image you reviewed is the image you build on.",
 		Remediation: "Add the digest to the tag: `FROM node:22-alpine@sha256:<digest>`, and let a bot (Renovate, Dependabot) update it.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base
@@ -30,6 +30,13 @@ func init() {
 				}
 				r.Report(s.Subject, s.From, "FROM %s is pinned by tag only, not by digest", ref.V.Raw)
 			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			ref, ok := pulledImage(c)
+			if !ok || ref.Digest != "" || ref.Tag == "" || ref.Tag == "latest" {
+				return
+			}
+			r.Report(c.Subject, c.Image.At, "image %s is pinned by tag only, not by digest", ref.Raw)
 		},
 	})
 }

@@ -23,7 +23,7 @@ func init() {
 		Rationale:   "The service runs unprivileged once the entrypoint has switched user, but the entrypoint itself and every `docker exec` run as root. Starting as the service user removes that window.",
 		Remediation: "If the entrypoint needs no root (no chown of volumes), set `USER` in the Dockerfile and drop the gosu/su-exec call; otherwise keep the drop and run with `--cap-drop ALL --cap-add CHOWN,SETUID,SETGID`.",
 		References:  []string{"CIS Docker Benchmark 4.1"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Container != nil {
 				checkRootDrop(b.Container, r)

@@ -22,8 +22,8 @@ func init() {
 		Title:       "Container runs as root",
 		Rationale:   "A process that runs as root in the container is root on the host after any namespace escape, and can write everywhere in its own filesystem. Most services need no root at all.",
 		Remediation: "Create an unprivileged user and end the final stage with `USER 10001:10001` (a numeric UID lets Kubernetes' runAsNonRoot verify it).",
-		References:  []string{"CIS Docker Benchmark 4.1", "CIS Docker Benchmark 5.5"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		References:  []string{"CIS Docker Benchmark 4.1"},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil || c.PrivilegeDrop != nil {
@@ -41,12 +41,30 @@ func init() {
 }
 
 func checkRootUser(c *facts.Container, r *Reporter) {
+	report := r.Report
+	suffix := ""
+	if c.Rootless {
+		// Rootless Podman maps container root to the invoking user: an
+		// escape lands as that user, not as host root.
+		report = func(s facts.Subject, at facts.Location, format string, args ...any) {
+			r.ReportSeverity(Low, s, at, format, args...)
+		}
+		suffix = " (rootless Podman maps it to the invoking user)"
+	}
 	switch c.User.State {
 	case facts.Set:
 		if isRootUser(c.User.V) {
-			r.Report(c.Subject, c.User.At, "USER %s: the container runs as root", c.User.V)
+			if c.Subject.Kind == facts.SubjectStage {
+				report(c.Subject, c.User.At, "USER %s: the container runs as root%s", c.User.V, suffix)
+			} else {
+				report(c.Subject, c.User.At, "user %s: the container runs as root%s", c.User.V, suffix)
+			}
 		}
 	case facts.Unset:
-		r.Report(c.Subject, c.Origin, "no USER is set, so the container runs as %s", c.User.Why)
+		if c.Subject.Kind == facts.SubjectStage {
+			report(c.Subject, c.Origin, "no USER is set, so the container runs as %s%s", c.User.Why, suffix)
+		} else {
+			report(c.Subject, c.Origin, "no user is set, so the container runs as %s%s", c.User.Why, suffix)
+		}
 	}
 }

@@ -29,6 +29,8 @@ type Rule struct {
 	Build func(b *facts.Build, r *Reporter) `json:"-"`
 	// Container judges a container as it will run.
 	Container func(c *facts.Container, r *Reporter) `json:"-"`
+	// Project judges containers deployed together (a compose project).
+	Project func(p *facts.Project, r *Reporter) `json:"-"`
 	// Shell marks Build rules that read RUN bodies as POSIX shell; they do
 	// not apply to Windows images.
 	Shell bool `json:"-"`
@@ -73,6 +75,22 @@ func (r *Reporter) Report(subject facts.Subject, at facts.Location, format strin
 	r.findings = append(r.findings, Finding{
 		Rule:     r.rule,
 		Severity: r.rule.Severity,
+		Subject:  subject,
+		Message:  fmt.Sprintf(format, args...),
+		At:       at,
+	})
+}
+
+// ReportSeverity records a finding at a lower severity than the rule's
+// (a read-only mount of a path that is worse read-write). Rule.Severity is
+// the worst a rule reports.
+func (r *Reporter) ReportSeverity(sev Severity, subject facts.Subject, at facts.Location, format string, args ...any) {
+	if sev.Rank() > r.rule.Severity.Rank() {
+		sev = r.rule.Severity
+	}
+	r.findings = append(r.findings, Finding{
+		Rule:     r.rule,
+		Severity: sev,
 		Subject:  subject,
 		Message:  fmt.Sprintf(format, args...),
 		At:       at,

@@ -23,7 +23,7 @@ func init() {
 		Rationale:   "Values given with `--build-arg` are written into the image history of each RUN that uses them, readable by anyone who can pull the image.",
 		Remediation: "Use a build secret instead: `RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci` and `docker build --secret id=npm_token,env=NPM_TOKEN`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range withGlobal(b) {
 				for _, st := range s.Steps {
@@ -42,6 +42,17 @@ func init() {
 						r.Report(s.Subject, kv.At, "ARG %s is named for a secret; a value passed with --build-arg is kept in the image history", kv.Key)
 					}
 				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			for _, a := range c.BuildArgs {
+				if !secrets.IsSecretName(a.Name) {
+					continue
+				}
+				if _, ok := secrets.Assignment(a.Name, a.Value); ok && !a.Dynamic {
+					continue // secret-in-arg
+				}
+				r.Report(c.Subject, a.At, "build argument %s is named for a secret; its value is kept in the image history", a.Name)
 			}
 		},
 	})

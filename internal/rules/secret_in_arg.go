@@ -22,7 +22,7 @@ func init() {
 		Rationale:   "A default value is committed with the Dockerfile, and build arguments used by RUN are kept in the image history (`docker history --no-trunc`).",
 		Remediation: "Remove the default and rotate the secret; pass it as a build secret: `RUN --mount=type=secret,id=token TOKEN=$(cat /run/secrets/token) …` with `docker build --secret id=token,env=TOKEN`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range withGlobal(b) {
 				for _, st := range s.Steps {
@@ -37,6 +37,16 @@ func init() {
 							r.Report(s.Subject, kv.At, "ARG %s defaults to a %s (%s)", kv.Key, m.Kind, secrets.Redact(m.Value))
 						}
 					}
+				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			for _, a := range c.BuildArgs {
+				if a.Dynamic {
+					continue
+				}
+				if m, ok := secrets.Assignment(a.Name, a.Value); ok {
+					r.Report(c.Subject, a.At, "build argument %s is a %s (%s)", a.Name, m.Kind, secrets.Redact(m.Value))
 				}
 			}
 		},

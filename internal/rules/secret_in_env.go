@@ -25,7 +25,7 @@ func init() {
 		Rationale:   "Image environment variables are readable by anyone who can pull or inspect the image, and are inherited by every process in every container started from it.",
 		Remediation: "Remove the value from the Dockerfile and rotate it; pass secrets at run time as files (`docker run --secret`, compose `secrets:`, Kubernetes Secrets mounted as files).",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {
@@ -36,6 +36,18 @@ func init() {
 						if m, ok := secrets.Assignment(kv.Key, kv.Raw); ok {
 							r.Report(s.Subject, kv.At, "ENV %s holds a %s (%s)", kv.Key, m.Kind, secrets.Redact(m.Value))
 						}
+					}
+				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			for _, list := range [][]facts.EnvVar{c.Env, c.EnvFiles} {
+				for _, e := range list {
+					if e.Dynamic {
+						continue
+					}
+					if m, ok := secrets.Assignment(e.Name, e.Value); ok {
+						r.Report(c.Subject, e.At, "environment variable %s holds a %s (%s)", e.Name, m.Kind, secrets.Redact(m.Value))
 					}
 				}
 			}

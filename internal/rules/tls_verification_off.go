@@ -26,6 +26,7 @@ func init() {
 		Title:       "TLS or signature verification turned off",
 		Rationale:   "Without certificate or package-signature checks anyone on the network path can swap the download or package for their own, and the build runs it as root.",
 		Remediation: "Remove the flag; install the CA certificate the server needs (`COPY ca.crt /usr/local/share/ca-certificates/ && update-ca-certificates`) or import the repository's signing key.",
+		References:  []string{"CIS Docker Benchmark 4.11"},
 		Surfaces:    []Surface{SurfaceDockerfile},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {

@@ -24,7 +24,7 @@ func init() {
 		Rationale:   "Images from registries outside the ones you control or vetted bypass your scanning and signing; a typo-squatted name on a public registry is a classic way in.",
 		Remediation: "Mirror the image into a trusted registry and reference it there, or add the registry to the trusted list.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			trusted := r.Config().TrustedRegistries
 			if len(trusted) == 0 {
@@ -38,6 +38,16 @@ func init() {
 				if !registryTrusted(ref.V, trusted) {
 					r.Report(s.Subject, s.From, "FROM %s: registry %s is not in the trusted list (%s)", ref.V.Raw, ref.V.Registry, strings.Join(trusted, ", "))
 				}
+			}
+		},
+		Container: func(c *facts.Container, r *Reporter) {
+			trusted := r.Config().TrustedRegistries
+			ref, ok := pulledImage(c)
+			if len(trusted) == 0 || !ok {
+				return
+			}
+			if !registryTrusted(ref, trusted) {
+				r.Report(c.Subject, c.Image.At, "image %s: registry %s is not in the trusted list (%s)", ref.Raw, ref.Registry, strings.Join(trusted, ", "))
 			}
 		},
 	})

@@ -215,7 +215,7 @@ func (l *loader) from(n *parser.Node, st *instructions.Stage) {
 			}
 		}
 		if s.Parent == nil {
-			s.Base = facts.SetAt(ParseImageRef(base), s.From)
+			s.Base = facts.SetAt(facts.ParseImageRef(base), s.From)
 		}
 	}
 	l.build.Stages = append(l.build.Stages, s)
@@ -376,44 +376,6 @@ func parseFlags(flags []string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-// ParseImageRef splits an image reference the way Docker reads it: the
-// first path component is a registry only when it has a dot or a colon or
-// is localhost.
-func ParseImageRef(s string) facts.ImageRef {
-	r := facts.ImageRef{Raw: s}
-	if strings.EqualFold(s, "scratch") {
-		r.Scratch = true
-		return r
-	}
-	name := s
-	if i := strings.Index(name, "@"); i >= 0 {
-		r.Digest = name[i+1:]
-		name = name[:i]
-	}
-	if i := strings.LastIndex(name, ":"); i >= 0 && !strings.Contains(name[i:], "/") {
-		r.Tag = name[i+1:]
-		name = name[:i]
-	}
-	r.Registry = "docker.io"
-	if i := strings.Index(name, "/"); i >= 0 {
-		first := name[:i]
-		if strings.ContainsAny(first, ".:") || first == "localhost" {
-			r.Registry = strings.ToLower(first)
-			name = name[i+1:]
-		}
-	}
-	switch r.Registry {
-	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		// Docker Hub's other names.
-		r.Registry = "docker.io"
-	}
-	if r.Registry == "docker.io" && !strings.Contains(name, "/") {
-		name = "library/" + name
-	}
-	r.Repo = strings.ToLower(name)
-	return r
 }
 
 // readContext reads a file of the build context, capped, for the joins

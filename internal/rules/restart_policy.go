@@ -1,0 +1,35 @@
+package rules
+
+import (
+	"github.com/dockguard/dockguard/internal/facts"
+)
+
+// restart-policy: the container restarts forever: `always`,
+// `unless-stopped`, or `on-failure` without a retry count.
+//
+// Not restarting at all (the default, `no`) is not reported.
+func init() {
+	register(&Rule{
+		ID:          "DG205",
+		Slug:        "restart-policy",
+		Control:     "restart-policy",
+		Threat:      ThreatDoS,
+		Severity:    Low,
+		Title:       "Container restarts without end",
+		Rationale:   "A container that crashes in a loop and is restarted forever burns CPU and floods logs, and an exploit that crashes it gets unlimited retries.",
+		Remediation: "Use `--restart on-failure:5` (compose: `restart: on-failure:5`, or `deploy.restart_policy.max_attempts`).",
+		References:  []string{"CIS Docker Benchmark 5.15"},
+		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Container: func(c *facts.Container, r *Reporter) {
+			p := c.Restart
+			if !p.IsSet() || !restartsForever(p.V) {
+				return
+			}
+			if p.V.Name == "on-failure" {
+				r.Report(c.Subject, p.At, "restart on-failure without a retry count restarts forever")
+				return
+			}
+			r.Report(c.Subject, p.At, "restart %s restarts forever", p.V.Name)
+		},
+	})
+}
