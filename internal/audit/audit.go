@@ -13,20 +13,30 @@ import (
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/policy"
 	"github.com/dockguard/dockguard/internal/rules"
-	"github.com/dockguard/dockguard/internal/source/dockerfile"
 )
 
 // Kinds of input.
 const (
 	KindDockerfile inputs.Kind = "dockerfile"
+	KindCompose    inputs.Kind = "compose"
 )
 
 // Options are what the user asked for.
 type Options struct {
-	Paths   []string
-	Target  string
-	Config  rules.Config
-	MaxSize int64
+	// Paths are files and folders; folders are searched for Dockerfiles
+	// and compose files.
+	Paths []string
+	// ComposeFiles (-f) form one compose project, merged in order.
+	ComposeFiles []string
+	// EnvFiles (--env-file) and Profiles (--profile) apply to every compose
+	// project.
+	EnvFiles []string
+	Profiles []string
+	// RunLines are command lines given with --run.
+	RunLines []string
+	Target   string
+	Config   rules.Config
+	MaxSize  int64
 	// Workers bounds parallelism; 0 means one per core.
 	Workers int
 }
@@ -35,6 +45,7 @@ type Options struct {
 type Note struct {
 	Path    string
 	Line    int
+	Index   int // for --run lines
 	Message string
 }
 
@@ -64,22 +75,51 @@ func MatchDockerfile(base string) inputs.Kind {
 	return ""
 }
 
-// Run audits the inputs. Problems with one input are collected in the
-// result and the others are still audited.
-func Run(ctx context.Context, opt Options) *Result {
-	files, errs := inputs.Discover(ctx, opt.Paths, MatchDockerfile, KindDockerfile)
-	res := &Result{Errors: errs}
-	pol := policy.New(opt.Config)
-	workers := opt.Workers
+// MatchCompose recognizes compose file names: compose.yaml, compose.yml,
+// docker-compose.yaml, docker-compose.yml, and their variants
+// (compose.override.yaml, docker-compose.prod.yml, …).
+func MatchCompose(base string) inputs.Kind {
+	ext := filepath.Ext(base)
+	if ext != ".yml" && ext != ".yaml" {
+		return ""
+	}
+	stem := strings.TrimSuffix(base, ext)
+	if stem == "compose" || stem == "docker-compose" || strings.HasPrefix(stem, "compose.") || strings.HasPrefix(stem, "docker-compose.") || strings.HasPrefix(stem, "docker-compose-") {
+		return KindCompose
+	}
+	return ""
+}
+
+func match(base string) inputs.Kind {
+	if k := MatchDockerfile(base); k != "" {
+		return k
+	}
+	return MatchCompose(base)
+}
+
+// collector gathers results from parallel work.
+type collector struct {
+	mu  sync.Mutex
+	res *Result
+}
+
+func (c *collector) add(findings []rules.Finding, notes []Note, errs ...*inputs.Error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.res.Findings = append(c.res.Findings, findings...)
+	c.res.Notes = append(c.res.Notes, notes...)
+	for _, e := range errs {
+		if e != nil {
+			c.res.Errors = append(c.res.Errors, e)
+		}
+	}
+}
+
+// parallel runs fn(i) for i in [0,n) on the given number of workers.
+func parallel(ctx context.Context, workers, n int, fn func(i int)) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type out struct {
-		findings []rules.Finding
-		err      *inputs.Error
-		notes    []Note
-	}
-	outs := make([]out, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -87,32 +127,88 @@ func Run(ctx context.Context, opt Options) *Result {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				f := files[i]
-				o := &outs[i]
-				if ctx.Err() != nil {
-					o.err = &inputs.Error{Path: f.Path, Message: "not audited: " + ctx.Err().Error()}
-					continue
-				}
-				o.findings, o.notes, o.err = auditFile(f, opt, pol)
+				fn(i)
 			}
 		}()
 	}
-	for i := range files {
+	for i := 0; i < n && ctx.Err() == nil; i++ {
 		jobs <- i
 	}
 	close(jobs)
 	wg.Wait()
+}
+
+// Run audits the inputs. Problems with one input are collected in the
+// result and the others are still audited.
+func Run(ctx context.Context, opt Options) *Result {
+	res := &Result{}
+	col := &collector{res: res}
+	var files []inputs.File
+	if len(opt.Paths) > 0 {
+		var errs []*inputs.Error
+		files, errs = inputs.Discover(ctx, opt.Paths, match, KindDockerfile)
+		col.add(nil, nil, errs...)
+	}
+	var dockerfiles []string
+	var composeFiles []string
 	for _, f := range files {
-		if f.Kind == KindDockerfile {
-			res.Inputs++
+		if match(filepath.Base(f.Path)) == "" {
+			// Named explicitly with a name that says nothing: YAML is
+			// taken for compose, anything else for a Dockerfile.
+			if ext := strings.ToLower(filepath.Ext(f.Path)); ext == ".yml" || ext == ".yaml" {
+				f.Kind = KindCompose
+			}
+		}
+		switch f.Kind {
+		case KindDockerfile:
+			dockerfiles = append(dockerfiles, f.Path)
+		case KindCompose:
+			composeFiles = append(composeFiles, f.Path)
 		}
 	}
-	for _, o := range outs {
-		res.Findings = append(res.Findings, o.findings...)
-		res.Notes = append(res.Notes, o.notes...)
-		if o.err != nil {
-			res.Errors = append(res.Errors, o.err)
+	projects := groupCompose(composeFiles, explicitFiles(opt.Paths))
+	if len(opt.ComposeFiles) > 0 {
+		projects = append(projects, opt.ComposeFiles)
+	}
+	pol := policy.New(opt.Config)
+	builds := newBuildCache(opt)
+
+	// Compose projects name the Dockerfiles they build; those are audited
+	// as Dockerfiles too, once, whether or not the walk found them.
+	loaded := loadProjects(ctx, opt, projects, col)
+	seen := map[string]bool{}
+	for _, d := range dockerfiles {
+		seen[filepath.Clean(d)] = true
+	}
+	for _, p := range loaded {
+		for _, s := range p.project.Services {
+			if s.Dockerfile != "" && !seen[filepath.Clean(s.Dockerfile)] && builds.exists(s.Dockerfile) {
+				seen[filepath.Clean(s.Dockerfile)] = true
+				dockerfiles = append(dockerfiles, s.Dockerfile)
+			}
 		}
+	}
+	sort.Strings(dockerfiles)
+
+	parallel(ctx, opt.Workers, len(dockerfiles), func(i int) {
+		findings, notes, err := auditDockerfile(dockerfiles[i], opt, pol, builds)
+		col.add(findings, notes, err)
+	})
+	parallel(ctx, opt.Workers, len(loaded), func(i int) {
+		findings, notes := auditProject(loaded[i], pol, builds)
+		col.add(findings, notes)
+	})
+	for i, line := range opt.RunLines {
+		findings, notes, err := auditRunLine(line, i+1, pol)
+		col.add(findings, notes, err)
+	}
+
+	res.Inputs = len(dockerfiles) + len(opt.RunLines)
+	for _, p := range projects {
+		res.Inputs += len(p)
+	}
+	if ctx.Err() != nil {
+		col.add(nil, nil, &inputs.Error{Message: "audit stopped: " + ctx.Err().Error()})
 	}
 	policy.Sort(res.Findings)
 	sort.SliceStable(res.Errors, func(i, j int) bool {
@@ -121,28 +217,83 @@ func Run(ctx context.Context, opt Options) *Result {
 		}
 		return res.Errors[i].Line < res.Errors[j].Line
 	})
+	sort.SliceStable(res.Notes, func(i, j int) bool {
+		a, b := res.Notes[i], res.Notes[j]
+		if a.Path != b.Path {
+			return a.Path < b.Path
+		}
+		if a.Index != b.Index {
+			return a.Index < b.Index
+		}
+		return a.Line < b.Line
+	})
 	return res
 }
 
-func auditFile(f inputs.File, opt Options, pol *policy.Policy) ([]rules.Finding, []Note, *inputs.Error) {
-	data, err := inputs.Read(f.Path, opt.MaxSize)
-	if err != nil {
-		return nil, nil, asInputError(f.Path, err)
+// explicitFiles are the paths the user named that are files, not folders:
+// each is its own project, not merged with an override file.
+func explicitFiles(paths []string) map[string]bool {
+	out := map[string]bool{}
+	for _, p := range paths {
+		out[filepath.Clean(p)] = true
 	}
-	b, notes, err := dockerfile.Load(f.Path, data, dockerfile.Options{Target: opt.Target, ContextDir: filepath.Dir(f.Path)})
-	var out []Note
-	for _, n := range notes {
-		out = append(out, Note{Path: n.At.Path, Line: n.At.Line, Message: n.Message})
-	}
-	if err != nil {
-		return nil, out, asInputError(f.Path, err)
-	}
-	return pol.Build(b), out, nil
+	return out
 }
 
-func asInputError(path string, err error) *inputs.Error {
-	if ie, ok := err.(*inputs.Error); ok {
-		return ie
+// groupCompose forms projects from discovered compose files the way
+// `docker compose` picks them up in a folder: the main file
+// (compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml, in
+// that order of preference) merged with its override file
+// (compose.override.y*ml / docker-compose.override.y*ml). Every other
+// compose file is a project of its own.
+func groupCompose(files []string, explicit map[string]bool) [][]string {
+	byDir := map[string][]string{}
+	var dirs []string
+	var out [][]string
+	for _, f := range files {
+		if explicit[filepath.Clean(f)] {
+			out = append(out, []string{f})
+			continue
+		}
+		d := filepath.Dir(f)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], f)
 	}
-	return &inputs.Error{Path: path, Message: err.Error()}
+	sort.Strings(dirs)
+	for _, d := range dirs {
+		fs := byDir[d]
+		var main, override string
+		for _, name := range []string{"compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"} {
+			for _, f := range fs {
+				if filepath.Base(f) == name && main == "" {
+					main = f
+				}
+			}
+		}
+		if main != "" {
+			prefix := strings.TrimSuffix(filepath.Base(main), filepath.Ext(main))
+			for _, f := range fs {
+				b := filepath.Base(f)
+				if b == prefix+".override.yaml" || b == prefix+".override.yml" {
+					override = f
+				}
+			}
+		}
+		for _, f := range fs {
+			switch f {
+			case main:
+				if override != "" {
+					out = append(out, []string{main, override})
+				} else {
+					out = append(out, []string{main})
+				}
+			case override:
+			default:
+				out = append(out, []string{f})
+			}
+		}
+	}
+	return out
 }

@@ -15,6 +15,10 @@ import (
 )
 
 type auditOptions struct {
+	files     []string
+	envFiles  []string
+	profiles  []string
+	runs      []string
 	format    string
 	output    string
 	failOn    string
@@ -26,23 +30,33 @@ type auditOptions struct {
 func newAuditCmd(s Streams) *cobra.Command {
 	o := &auditOptions{}
 	cmd := &cobra.Command{
-		Use:   "audit [PATH...]",
-		Short: "Audit Dockerfiles (files, or folders searched recursively)",
-		Long: `Audit the Dockerfiles named, or found under the folders named (default: the
-current folder). Found by name: Dockerfile, Dockerfile.*, Dockerfile-*,
-*.Dockerfile, *.dockerfile, Containerfile. A file named explicitly is audited
-whatever its name.
+		Use:   "audit [PATH...] [-f COMPOSE_FILE...] [--run 'docker run …'...]",
+		Short: "Audit Dockerfiles, compose files and docker run command lines",
+		Long: `Audit the Dockerfiles and compose files named, or found under the folders
+named (default: the current folder, unless -f or --run is given). Found by
+name: Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile,
+Containerfile; compose.y*ml, docker-compose*.y*ml (a folder's main compose
+file is merged with its override file, as docker compose does). A file named
+explicitly is audited whatever its name (YAML as compose, anything else as a
+Dockerfile).
+
+-f files form one compose project, merged the way 'docker compose -f a -f b'
+merges them. --run takes a docker/podman run or create command line.
 
 Exit codes: 2 when an input could not be read or parsed (findings are still
 reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
+			if len(args) == 0 && len(o.files) == 0 && len(o.runs) == 0 {
 				args = []string{"."}
 			}
 			return runAudit(cmd, s, o, args)
 		},
 	}
 	f := cmd.Flags()
+	f.StringArrayVarP(&o.files, "file", "f", nil, "a compose file; repeat to merge several into one project, as docker compose -f does")
+	f.StringArrayVar(&o.envFiles, "env-file", nil, "an env file for compose interpolation (repeatable); default: .env in the project folder")
+	f.StringArrayVar(&o.profiles, "profile", nil, "a compose profile to enable (repeatable)")
+	f.StringArrayVar(&o.runs, "run", nil, "a docker/podman run or create command line to audit (repeatable)")
 	f.StringVar(&o.format, "format", "text", "report format: text or json")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
@@ -69,10 +83,14 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		return fmt.Errorf("--max-file-size must be positive")
 	}
 	res := audit.Run(cmd.Context(), audit.Options{
-		Paths:   paths,
-		Target:  o.target,
-		Config:  rules.Config{TrustedRegistries: o.trusted},
-		MaxSize: int64(o.maxSizeMB) << 20,
+		Paths:        paths,
+		ComposeFiles: o.files,
+		EnvFiles:     o.envFiles,
+		Profiles:     o.profiles,
+		RunLines:     o.runs,
+		Target:       o.target,
+		Config:       rules.Config{TrustedRegistries: o.trusted},
+		MaxSize:      int64(o.maxSizeMB) << 20,
 	})
 	doc := report.Build(res)
 	var buf bytes.Buffer

@@ -82,6 +82,8 @@ func (l Location) String() string {
 			s += " " + l.File
 		}
 		return s
+	case l.Path == RunPath && l.Column > 0:
+		return "--run #" + strconv.Itoa(l.Index) + ":" + strconv.Itoa(l.Column)
 	case l.Path == RunPath:
 		return "--run #" + strconv.Itoa(l.Index)
 	case l.Line > 0 && l.Column > 0:

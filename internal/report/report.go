@@ -39,6 +39,7 @@ type Finding struct {
 type Problem struct {
 	Path    string `json:"path"`
 	Line    int    `json:"line,omitempty"`
+	Index   int    `json:"index,omitempty"`
 	Message string `json:"message"`
 }
 
@@ -74,7 +75,7 @@ func Build(res *audit.Result) *Document {
 		d.Errors = append(d.Errors, Problem{Path: e.Path, Line: e.Line, Message: e.Message})
 	}
 	for _, n := range res.Notes {
-		d.Notes = append(d.Notes, Problem{Path: n.Path, Line: n.Line, Message: n.Message})
+		d.Notes = append(d.Notes, Problem{Path: n.Path, Line: n.Line, Index: n.Index, Message: n.Message})
 	}
 	d.Summary.Findings = len(d.Findings)
 	d.Summary.Errors = len(d.Errors)

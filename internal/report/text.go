@@ -86,7 +86,10 @@ func problem(p Problem) string {
 		// alone, as inputs.Error does, rather than behind a bare ": ".
 		return p.Message
 	}
-	if p.Line > 0 {
+	switch {
+	case p.Index > 0:
+		return fmt.Sprintf("%s #%d: %s", p.Path, p.Index, p.Message)
+	case p.Line > 0:
 		return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Message)
 	}
 	return fmt.Sprintf("%s: %s", p.Path, p.Message)
