@@ -188,7 +188,9 @@ func Map(s *Spec) *facts.Container {
 	if len(c.Cmd) > 0 {
 		out.Cmd = facts.SetAt(c.Cmd, m.at(FieldCmd))
 	}
-	if c.Healthcheck != nil {
+	if c.Healthcheck != nil && len(c.Healthcheck.Test) > 0 {
+		// An empty Test (only --health-interval and the like) keeps the
+		// image's check.
 		on := !(len(c.Healthcheck.Test) > 0 && strings.EqualFold(c.Healthcheck.Test[0], "NONE"))
 		out.Healthcheck = facts.SetAt(on, m.at(FieldHealthcheck))
 	}
@@ -210,15 +212,29 @@ func Map(s *Spec) *facts.Container {
 	}
 
 	out.Privileged = value(m, FieldPrivileged, h.Privileged, h.Privileged)
-	out.CapAdd = value(m, FieldCapAdd, normalizeCaps(h.CapAdd), len(h.CapAdd) > 0)
-	out.CapDrop = value(m, FieldCapDrop, normalizeCaps(h.CapDrop), len(h.CapDrop) > 0)
+	out.CapAdd = m.caps(FieldCapAdd, h.CapAdd)
+	out.CapDrop = m.caps(FieldCapDrop, h.CapDrop)
 	m.securityOpts(h.SecurityOpt)
 	out.ReadOnlyRootfs = value(m, FieldReadonlyRootfs, h.ReadonlyRootfs, h.ReadonlyRootfs)
 	m.resources(h)
 	m.namespaces(h)
 	m.mounts(h)
 	for i, d := range h.Devices {
+		if _, ok := m.unknown(Item(FieldDevices, i)); ok {
+			continue
+		}
 		out.Devices = append(out.Devices, facts.Device{Host: d.PathOnHost, Container: d.PathInContainer, Permissions: d.CgroupPermissions, At: m.at(Item(FieldDevices, i))})
+	}
+	for i, dr := range h.DeviceRequests {
+		// --gpus and CDI devices hand hardware to the container too.
+		name := dr.Driver
+		if len(dr.DeviceIDs) > 0 {
+			name += " " + strings.Join(dr.DeviceIDs, ",")
+		}
+		if name == "" {
+			name = "GPU"
+		}
+		out.Devices = append(out.Devices, facts.Device{Host: strings.TrimSpace(name), At: m.at(Item("HostConfig.DeviceRequests", i))})
 	}
 	for i, r := range h.DeviceCgroupRules {
 		out.DeviceCgroupRules = append(out.DeviceCgroupRules, facts.SetAt(r, m.at(Item(FieldDeviceCgroupRules, i))))
@@ -229,12 +245,27 @@ func Map(s *Spec) *facts.Container {
 		out.Notes = append(out.Notes, facts.Note{At: m.at(f), Message: why})
 	}
 	sort.Slice(out.Notes, func(i, j int) bool {
-		if out.Notes[i].At.Line != out.Notes[j].At.Line {
-			return out.Notes[i].At.Line < out.Notes[j].At.Line
+		a, b := out.Notes[i].At, out.Notes[j].At
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
 		}
 		return out.Notes[i].Message < out.Notes[j].Message
 	})
 	return out
+}
+
+// caps decodes a capability list; one item that depends on a variable makes
+// the whole list unknown.
+func (m *mapper) caps(field string, list []string) facts.Value[[]string] {
+	for i := range list {
+		if why, ok := m.unknown(Item(field, i)); ok {
+			return facts.UnknownBecause[[]string](m.at(Item(field, i)), why)
+		}
+	}
+	return value(m, field, normalizeCaps(list), len(list) > 0)
 }
 
 // normalizeCaps writes capabilities the way Docker compares them: upper
@@ -256,6 +287,9 @@ func normalizeCaps(caps []string) []string {
 func (m *mapper) securityOpts(opts []string) {
 	so := &m.out.SecurityOpt
 	for i, raw := range opts {
+		if _, ok := m.unknown(Item(FieldSecurityOpt, i)); ok {
+			continue
+		}
 		at := m.at(Item(FieldSecurityOpt, i))
 		o := strings.TrimSpace(raw)
 		if o == "no-new-privileges" {
@@ -294,6 +328,11 @@ func (m *mapper) securityOpts(opts []string) {
 			}
 		case "systempaths":
 			if v == "unconfined" {
+				so.Unmasked = facts.SetAt(true, at)
+			}
+		case "unmask":
+			// Podman's spelling: unmask=ALL or a list of paths.
+			if v != "" {
 				so.Unmasked = facts.SetAt(true, at)
 			}
 		}
@@ -349,6 +388,9 @@ func (m *mapper) namespaces(h *container.HostConfig) {
 func (m *mapper) mounts(h *container.HostConfig) {
 	out := m.out
 	for i, b := range h.Binds {
+		if _, ok := m.unknown(Item(FieldBinds, i)); ok {
+			continue
+		}
 		mt := facts.Mount{At: m.at(Item(FieldBinds, i))}
 		parts := strings.Split(b, ":")
 		switch len(parts) {
@@ -374,6 +416,9 @@ func (m *mapper) mounts(h *container.HostConfig) {
 		out.Mounts = append(out.Mounts, mt)
 	}
 	for i, mm := range h.Mounts {
+		if _, ok := m.unknown(Item(FieldMounts, i)); ok {
+			continue
+		}
 		mt := facts.Mount{Type: string(mm.Type), Source: mm.Source, Target: mm.Target, ReadOnly: mm.ReadOnly, At: m.at(Item(FieldMounts, i))}
 		if mm.BindOptions != nil {
 			mt.Propagation = string(mm.BindOptions.Propagation)
