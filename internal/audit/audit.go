@@ -225,8 +225,12 @@ func Run(ctx context.Context, opt Options) *Result {
 		if a.Index != b.Index {
 			return a.Index < b.Index
 		}
-		return a.Line < b.Line
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Message < b.Message
 	})
+	res.Notes = dedupNotes(res.Notes)
 	return res
 }
 
@@ -294,6 +298,19 @@ func groupCompose(files []string, explicit map[string]bool) [][]string {
 				out = append(out, []string{f})
 			}
 		}
+	}
+	return out
+}
+
+// dedupNotes drops repeated notes: a source and the mapper may both note
+// the same undecidable value.
+func dedupNotes(notes []Note) []Note {
+	out := notes[:0]
+	for i, n := range notes {
+		if i > 0 && n == notes[i-1] {
+			continue
+		}
+		out = append(out, n)
 	}
 	return out
 }

@@ -57,9 +57,10 @@ func joinsOther(mode string) bool {
 // restartsForever reports whether a policy restarts without end.
 func restartsForever(p facts.RestartPolicy) bool {
 	switch p.Name {
-	case "always", "unless-stopped":
-		return true
-	case "on-failure":
+	case "always", "unless-stopped", "on-failure":
+		// A retry count bounds on-failure. Beside always it comes from
+		// compose's deploy.restart_policy (condition any, max_attempts):
+		// Swarm stops after that many attempts, and the Engine refuses it.
 		return p.MaxRetry <= 0
 	}
 	return false

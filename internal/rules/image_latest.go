@@ -43,7 +43,7 @@ func init() {
 			}
 			switch ref.Tag {
 			case "":
-				r.Report(c.Subject, c.Image.At, "image %s has no tag, so Docker pulls latest", ref.Raw)
+				r.Report(c.Subject, c.Image.At, "image %s has no tag, so %s pulls latest", ref.Raw, describeEngine(c))
 			case "latest":
 				r.Report(c.Subject, c.Image.At, "image %s uses the latest tag", ref.Raw)
 			}

@@ -26,14 +26,18 @@ func init() {
 		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Container != nil {
-				checkRootDrop(b.Container, r)
+				checkRootDrop(b.Container, r, false)
 			}
 		},
-		Container: checkRootDrop,
+		Container: func(c *facts.Container, r *Reporter) { checkRootDrop(c, r, true) },
 	})
 }
 
-func checkRootDrop(c *facts.Container, r *Reporter) {
+// checkRootDrop reports a root start that drops privileges. A container
+// (a compose service) only has the drop of its image: the Dockerfile is
+// reported where it is written, and the container where it is declared,
+// which is where a user would be set.
+func checkRootDrop(c *facts.Container, r *Reporter, inherited bool) {
 	d := c.PrivilegeDrop
 	if d == nil {
 		return
@@ -41,9 +45,13 @@ func checkRootDrop(c *facts.Container, r *Reporter) {
 	if c.User.IsUnknown() || (c.User.IsSet() && !isRootUser(c.User.V)) {
 		return
 	}
+	at, from := d.At, ""
+	if inherited {
+		at, from = missingAt(c), " of its image"
+	}
 	if d.Script != "" {
-		r.Report(c.Subject, d.At, "starts as root; the entrypoint script %s switches user with %s", d.Script, d.Tool)
+		r.Report(c.Subject, at, "starts as root; the entrypoint script %s%s switches user with %s", d.Script, from, d.Tool)
 		return
 	}
-	r.Report(c.Subject, d.At, "starts as root; the entrypoint switches user with %s", d.Tool)
+	r.Report(c.Subject, at, "starts as root; the entrypoint%s switches user with %s", from, d.Tool)
 }

@@ -54,6 +54,12 @@ func checkRootUser(c *facts.Container, r *Reporter) {
 	switch c.User.State {
 	case facts.Set:
 		if isRootUser(c.User.V) {
+			if c.Subject.Kind != facts.SubjectStage && c.User.At.Path != "" && c.User.At.Path != c.Origin.Path {
+				// The user comes from the image (a joined Dockerfile); the
+				// Dockerfile's own finding is at its USER line.
+				report(c.Subject, c.Origin, "its image runs as root (USER %s at %s)%s", c.User.V, c.User.At, suffix)
+				return
+			}
 			if c.Subject.Kind == facts.SubjectStage {
 				report(c.Subject, c.User.At, "USER %s: the container runs as root%s", c.User.V, suffix)
 			} else {
