@@ -201,7 +201,7 @@ func Map(s *Spec) *facts.Container {
 	}
 	for p := range c.ExposedPorts {
 		n := int(p.Num())
-		out.ExposedPorts = append(out.ExposedPorts, facts.ExposedPort{Port: n, EndPort: n, Proto: string(p.Proto()), At: m.at(FieldExposedPorts)})
+		out.ExposedPorts = append(out.ExposedPorts, facts.ExposedPort{Port: n, EndPort: n, Proto: string(p.Proto()), At: m.at(Key(FieldExposedPorts, p.String()))})
 	}
 	sort.Slice(out.ExposedPorts, func(i, j int) bool { return out.ExposedPorts[i].Port < out.ExposedPorts[j].Port })
 	if len(c.Labels) > 0 {
@@ -358,7 +358,7 @@ func (m *mapper) resources(h *container.HostConfig) {
 	rp := facts.RestartPolicy{Name: string(h.RestartPolicy.Name), MaxRetry: h.RestartPolicy.MaximumRetryCount}
 	out.Restart = value(m, FieldRestartPolicy, rp, rp.Name != "")
 	for i, u := range h.Ulimits {
-		if u == nil {
+		if _, unknown := m.unknown(Item(FieldUlimits, i)); u == nil || unknown {
 			continue
 		}
 		out.Ulimits = append(out.Ulimits, facts.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard, At: m.at(Item(FieldUlimits, i))})
@@ -455,6 +455,9 @@ func (m *mapper) ports(h *container.HostConfig) {
 	byKey := map[string][]facts.PublishedPort{}
 	for p, binds := range h.PortBindings {
 		k := p.String()
+		if _, unknown := m.unknown(Key(FieldPortBindings, k)); unknown {
+			continue
+		}
 		keys = append(keys, k)
 		for _, b := range binds {
 			pp := facts.PublishedPort{ContainerPort: int(p.Num()), EndPort: int(p.Num()), Proto: string(p.Proto()), At: m.at(Key(FieldPortBindings, k))}

@@ -41,11 +41,15 @@ func init() {
 			}
 		},
 		Container: func(c *facts.Container, r *Reporter) {
+			// env_file variables may be both in the environment and in
+			// EnvFiles: judge each written place once.
+			seen := map[facts.Location]bool{}
 			for _, list := range [][]facts.EnvVar{c.Env, c.EnvFiles} {
 				for _, e := range list {
-					if e.Dynamic {
+					if e.Dynamic || seen[e.At] {
 						continue
 					}
+					seen[e.At] = true
 					if m, ok := secrets.Assignment(e.Name, e.Value); ok {
 						r.Report(c.Subject, e.At, "environment variable %s holds a %s (%s)", e.Name, m.Kind, secrets.Redact(m.Value))
 					}
