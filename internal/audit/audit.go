@@ -190,13 +190,15 @@ func Run(ctx context.Context, opt Options) *Result {
 	}
 	sort.Strings(dockerfiles)
 
-	parallel(ctx, opt.Workers, len(dockerfiles), func(i int) {
-		findings, notes, err := auditDockerfile(dockerfiles[i], opt, pol, builds)
-		col.add(findings, notes, err)
-	})
+	// Projects first: the Dockerfiles they build are parsed once and kept
+	// for their own audit; every other Dockerfile is dropped once judged.
 	parallel(ctx, opt.Workers, len(loaded), func(i int) {
 		findings, notes := auditProject(loaded[i], pol, builds)
 		col.add(findings, notes)
+	})
+	parallel(ctx, opt.Workers, len(dockerfiles), func(i int) {
+		findings, notes, err := auditDockerfile(dockerfiles[i], opt, pol, builds)
+		col.add(findings, notes, err)
 	})
 	for i, line := range opt.RunLines {
 		findings, notes, err := auditRunLine(line, i+1, pol)

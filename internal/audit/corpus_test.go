@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dockguard/dockguard/internal/audit"
@@ -62,4 +63,43 @@ func BenchmarkCorpusDockerfiles(b *testing.B) {
 		n = res.Inputs
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// TestCorpusCompose audits every compose file of the corpus, with the
+// Dockerfiles they build. The only errors allowed are the env files five
+// dev-container samples name but do not ship (users create them; `docker
+// compose up` refuses to start without them).
+func TestCorpusCompose(t *testing.T) {
+	dir := corpusDir(t, "compose")
+	res := audit.Run(context.Background(), audit.Options{Paths: []string{dir}})
+	if res.Inputs < 100 {
+		t.Errorf("audited %d inputs, want the corpus' 81 compose files and their Dockerfiles", res.Inputs)
+	}
+	for _, e := range res.Errors {
+		if !strings.Contains(e.Path, "vscode-dev-containers") || !strings.Contains(e.Message, "env_file") || !strings.Contains(e.Message, "not found") {
+			t.Errorf("unexpected error: %v", e)
+		}
+	}
+	services := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.At.Path == "" || f.Message == "" {
+			t.Errorf("finding without place or message: %+v", f)
+		}
+		if f.Subject.Kind == "service" {
+			services[f.At.Path+" "+f.Subject.Name] = true
+		}
+	}
+	if len(services) < 150 {
+		t.Errorf("findings for %d services, want most of the corpus' ~176", len(services))
+	}
+}
+
+// BenchmarkCorpus audits the whole corpus (Dockerfiles, compose files).
+func BenchmarkCorpus(b *testing.B) {
+	dir := corpusDir(b, "")
+	var n int
+	for i := 0; i < b.N; i++ {
+		n = audit.Run(context.Background(), audit.Options{Paths: []string{dir}}).Inputs
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
 }

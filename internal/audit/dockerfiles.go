@@ -63,8 +63,28 @@ func (c *buildCache) get(path, target, context string) (*facts.Build, []dockerfi
 	return e.build, e.notes, e.err
 }
 
+// peek returns a cached build without caching a new one: a Dockerfile
+// audited on its own is not kept in memory after its audit.
+func (c *buildCache) peek(path, target string) (*facts.Build, []dockerfile.Note, error) {
+	k := buildKey{filepath.Clean(path), target, filepath.Clean(filepath.Dir(path))}
+	c.mu.Lock()
+	e, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		e.once.Do(func() {})
+		if e.build != nil || e.err != nil {
+			return e.build, e.notes, e.err
+		}
+	}
+	data, err := inputs.Read(path, c.opt.MaxSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	return dockerfile.Load(path, data, dockerfile.Options{Target: target, ContextDir: filepath.Dir(path)})
+}
+
 func auditDockerfile(path string, opt Options, pol *policy.Policy, builds *buildCache) ([]rules.Finding, []Note, *inputs.Error) {
-	b, notes, err := builds.get(path, opt.Target, "")
+	b, notes, err := builds.peek(path, opt.Target)
 	var out []Note
 	for _, n := range notes {
 		out = append(out, Note{Path: n.At.Path, Line: n.At.Line, Message: n.Message})
