@@ -75,7 +75,8 @@ func TestExamples(t *testing.T) {
 		t.Errorf("hardened example has findings: %v", got)
 	}
 	got := run("insecure")
-	for _, slug := range []string{"root-user", "sudo", "suid-added", "suid-removal-noop", "expose-ssh", "image-latest", "pipe-to-shell", "tls-verification-off", "secret-in-env", "secret-arg-name", "context-copy-unfiltered", "no-healthcheck"} {
+	for _, slug := range []string{"root-user", "sudo", "suid-added", "suid-removal-noop", "expose-ssh", "image-latest", "pipe-to-shell", "tls-verification-off", "secret-in-env", "secret-arg-name", "context-copy-unfiltered", "no-healthcheck",
+		"privileged", "runtime-socket-mount", "host-network", "seccomp-unconfined", "restart-policy", "memory-limit", "read-only-rootfs", "port-all-interfaces"} {
 		if got[slug] == 0 {
 			t.Errorf("insecure example: no %s finding (got %v)", slug, got)
 		}
