@@ -23,43 +23,37 @@ func New(cfg rules.Config) *Policy {
 // Build judges how an image is built. Rules that read RUN bodies as POSIX
 // shell are skipped for Windows images.
 func (p *Policy) Build(b *facts.Build) []rules.Finding {
-	var out []rules.Finding
-	for _, r := range p.Rules {
-		if r.Build == nil || (r.Shell && b.Windows) {
-			continue
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Build != nil && !(r.Shell && b.Windows) {
+			r.Build(b, rep)
 		}
-		rep := rules.NewReporter(r, &p.Config)
-		r.Build(b, rep)
-		out = append(out, rep.Findings()...)
-	}
-	Sort(out)
-	return out
+	})
 }
 
 // Container judges a container as it will run.
 func (p *Policy) Container(c *facts.Container) []rules.Finding {
-	var out []rules.Finding
-	for _, r := range p.Rules {
-		if r.Container == nil {
-			continue
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Container != nil {
+			r.Container(c, rep)
 		}
-		rep := rules.NewReporter(r, &p.Config)
-		r.Container(c, rep)
-		out = append(out, rep.Findings()...)
-	}
-	Sort(out)
-	return out
+	})
 }
 
 // Project judges containers deployed together.
 func (p *Policy) Project(pr *facts.Project) []rules.Finding {
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Project != nil {
+			r.Project(pr, rep)
+		}
+	})
+}
+
+// run gives every rule its own reporter and collects the findings in order.
+func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 	var out []rules.Finding
 	for _, r := range p.Rules {
-		if r.Project == nil {
-			continue
-		}
 		rep := rules.NewReporter(r, &p.Config)
-		r.Project(pr, rep)
+		judge(r, rep)
 		out = append(out, rep.Findings()...)
 	}
 	Sort(out)
