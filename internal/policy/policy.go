@@ -4,6 +4,7 @@ package policy
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/rules"
@@ -15,9 +16,50 @@ type Policy struct {
 	Rules  []*rules.Rule
 }
 
-// New returns a policy that runs every registered rule.
+// New returns a policy that runs every registered rule the configuration
+// leaves on.
 func New(cfg rules.Config) *Policy {
-	return &Policy{Config: cfg, Rules: rules.All()}
+	p := &Policy{Config: cfg}
+	for _, r := range rules.All() {
+		if r.Meta || !Enabled(r, cfg) {
+			continue
+		}
+		p.Rules = append(p.Rules, r)
+	}
+	return p
+}
+
+// Enabled reports whether a configuration runs a rule.
+func Enabled(r *rules.Rule, cfg rules.Config) bool {
+	for _, n := range cfg.Enable {
+		if r.Matches(n) {
+			return true
+		}
+	}
+	for _, n := range cfg.Disable {
+		if r.Matches(n) {
+			return false
+		}
+	}
+	if r.ID == "DG501" && cfg.NoDigestPinning {
+		return false
+	}
+	return !r.Off
+}
+
+// severityFor returns the configured severity of a rule, if any; a rule ID
+// or slug wins over its control.
+func severityFor(r *rules.Rule, cfg rules.Config) (rules.Severity, bool) {
+	var byControl rules.Severity
+	for k, v := range cfg.Severity {
+		if strings.EqualFold(k, r.ID) || k == r.Slug {
+			return v, true
+		}
+		if k == string(r.Control) {
+			byControl = v
+		}
+	}
+	return byControl, byControl != ""
 }
 
 // Build judges how an image is built. Rules that read RUN bodies as POSIX
@@ -54,7 +96,13 @@ func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 	for _, r := range p.Rules {
 		rep := rules.NewReporter(r, &p.Config)
 		judge(r, rep)
-		out = append(out, rep.Findings()...)
+		fs := rep.Findings()
+		if sev, ok := severityFor(r, p.Config); ok {
+			for i := range fs {
+				fs[i].Severity = sev
+			}
+		}
+		out = append(out, fs...)
 	}
 	Sort(out)
 	return out

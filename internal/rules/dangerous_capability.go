@@ -29,8 +29,12 @@ func init() {
 				return
 			}
 			var bad []string
+			allowed := map[string]bool{}
+			for _, a := range r.Config().AllowedCapabilities {
+				allowed[strings.TrimPrefix(strings.ToUpper(a), "CAP_")] = true
+			}
 			for _, cp := range c.CapAdd.V {
-				if dangerousCaps[cp] {
+				if dangerousCaps[cp] && !allowed[cp] {
 					bad = append(bad, cp)
 				}
 			}

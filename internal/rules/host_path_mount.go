@@ -25,7 +25,7 @@ func init() {
 		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, m := range c.Mounts {
-				if m.Type != "bind" || !sensitivePath(m.Source) {
+				if m.Type != "bind" || !(sensitivePath(m.Source) || underAny(m.Source, r.Config().SensitivePaths)) {
 					continue
 				}
 				switch {

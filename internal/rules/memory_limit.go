@@ -25,6 +25,8 @@ func init() {
 				r.Report(c.Subject, missingAt(c), "no memory limit")
 			case c.Memory.IsSet() && c.Memory.V <= 0:
 				r.Report(c.Subject, c.Memory.At, "memory limit %d means unlimited", c.Memory.V)
+			case c.Memory.IsSet() && r.Config().MaxMemory > 0 && c.Memory.V > r.Config().MaxMemory:
+				r.Report(c.Subject, c.Memory.At, "memory limit %s is above the configured maximum %s", bytes(c.Memory.V), bytes(r.Config().MaxMemory))
 			}
 		},
 	})

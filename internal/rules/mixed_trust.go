@@ -19,7 +19,7 @@ func init() {
 		Remediation: "Deploy each trust level or tenant to its own hosts (separate compose projects on separate machines, node labels and placement constraints in Swarm/Kubernetes).",
 		Surfaces:    []Surface{SurfaceCompose},
 		Project: func(p *facts.Project, r *Reporter) {
-			for _, key := range []string{LabelTrust, LabelTenant} {
+			for _, key := range []string{trustKey(r), tenantKey(r)} {
 				var first *facts.Container
 				var firstVal string
 				for _, c := range p.Containers {

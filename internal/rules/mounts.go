@@ -52,6 +52,18 @@ var sensitiveUnder = []string{"/proc/", "/sys/", "/dev/", "/boot/", "/root/", "/
 // sensitiveFiles are single host files that matter.
 var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/gshadow": true, "/etc/sudoers": true, "/etc/passwd": true, "/etc/group": true, "/etc/crontab": true}
 
+// underAny reports whether p is one of the paths or below one of them.
+func underAny(p string, paths []string) bool {
+	p = path.Clean(p)
+	for _, q := range paths {
+		q = path.Clean(q)
+		if p == q || strings.HasPrefix(p, strings.TrimSuffix(q, "/")+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // sensitivePath reports whether a bind source is a sensitive host path.
 func sensitivePath(src string) bool {
 	src = path.Clean(src)

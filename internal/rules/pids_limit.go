@@ -25,6 +25,8 @@ func init() {
 				r.Report(c.Subject, missingAt(c), "no PIDs limit")
 			case c.PidsLimit.IsSet() && c.PidsLimit.V <= 0:
 				r.Report(c.Subject, c.PidsLimit.At, "pids limit %d means unlimited", c.PidsLimit.V)
+			case c.PidsLimit.IsSet() && r.Config().MaxPids > 0 && c.PidsLimit.V > r.Config().MaxPids:
+				r.Report(c.Subject, c.PidsLimit.At, "pids limit %d is above the configured maximum %d", c.PidsLimit.V, r.Config().MaxPids)
 			}
 		},
 	})

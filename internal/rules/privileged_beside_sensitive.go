@@ -22,7 +22,7 @@ func init() {
 		Project: func(p *facts.Project, r *Reporter) {
 			var sensitive *facts.Container
 			for _, c := range p.Containers {
-				if v, ok := label(c, LabelTrust); ok && sensitiveTrust[v.V] {
+				if v, ok := label(c, trustKey(r)); ok && sensitiveTrust[v.V] {
 					sensitive = c
 					break
 				}
@@ -35,7 +35,7 @@ func init() {
 					continue
 				}
 				if why := hostLevel(c); why != "" {
-					r.Report(c.Subject, c.Origin, "%s and runs beside %s, labeled %s=%s", why, sensitive.Subject.Name, LabelTrust, sensitive.Labels[LabelTrust].V)
+					r.Report(c.Subject, c.Origin, "%s and runs beside %s, labeled %s=%s", why, sensitive.Subject.Name, trustKey(r), sensitive.Labels[trustKey(r)].V)
 				}
 			}
 		},

@@ -75,6 +75,21 @@ func byNetwork(p *facts.Project) (map[string][]*facts.Container, []string) {
 	return groups, names
 }
 
+// trustKey and tenantKey are the label keys the configuration names.
+func trustKey(r *Reporter) string {
+	if k := r.Config().TrustLabel; k != "" {
+		return k
+	}
+	return LabelTrust
+}
+
+func tenantKey(r *Reporter) string {
+	if k := r.Config().TenantLabel; k != "" {
+		return k
+	}
+	return LabelTenant
+}
+
 func label(c *facts.Container, key string) (facts.Value[string], bool) {
 	v, ok := c.Labels[key]
 	return v, ok && v.IsSet()

@@ -22,6 +22,10 @@ func init() {
 		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			p := c.Restart
+			if max := r.Config().MaxRestartRetries; p.IsSet() && p.V.Name == "on-failure" && max > 0 && p.V.MaxRetry > max {
+				r.Report(c.Subject, p.At, "restart on-failure:%d retries more than the configured maximum %d", p.V.MaxRetry, max)
+				return
+			}
 			if !p.IsSet() || !restartsForever(p.V) {
 				return
 			}

@@ -34,6 +34,11 @@ type Rule struct {
 	// Shell marks Build rules that read RUN bodies as POSIX shell; they do
 	// not apply to Windows images.
 	Shell bool `json:"-"`
+	// Off rules run only when the configuration enables them.
+	Off bool `json:"off,omitempty"`
+	// Meta rules are reported by the policy itself (about ignores), not by
+	// judging facts.
+	Meta bool `json:"-"`
 }
 
 // Finding is one problem, at one place, about one subject.
@@ -53,10 +58,37 @@ type Reporter struct {
 	findings []Finding
 }
 
-// Config holds the settings rules read (allow-lists, thresholds).
+// Config holds the user's settings: which rules run and at what severity,
+// and the thresholds and allow-lists rules read. The zero value is the
+// default policy.
 type Config struct {
+	// Disable turns rules off, by ID, slug or control; Enable turns on
+	// rules that are off by default (Rule.Off). Enable wins over Disable.
+	Disable []string
+	Enable  []string
+	// Severity overrides the severity of every finding of a rule (by ID,
+	// slug or control).
+	Severity map[string]Severity
+
 	// TrustedRegistries limits where images may come from; empty means any.
 	TrustedRegistries []string
+	// MaxMemory (bytes), MaxPids and MaxRestartRetries are the largest
+	// limits that count as limits; 0 means any limit will do.
+	MaxMemory         int64
+	MaxPids           int64
+	MaxRestartRetries int
+	// NoDigestPinning accepts images pinned by tag alone.
+	NoDigestPinning bool
+	// AllowedCapabilities may be added without a finding.
+	AllowedCapabilities []string
+	// SensitivePaths are host paths to treat like /etc when mounted.
+	SensitivePaths []string
+	// SUIDAllow are image paths that may keep or get a SUID/SGID bit.
+	SUIDAllow []string
+	// TrustLabel and TenantLabel are the label keys for host segregation;
+	// empty means dockguard.trust and dockguard.tenant.
+	TrustLabel  string
+	TenantLabel string
 }
 
 // NewReporter returns a reporter for one rule.

@@ -168,3 +168,35 @@ func findFlavor(s *facts.Stage) string {
 	}
 	return ""
 }
+
+// allTargetsAllowed reports whether every file a chmod/install gives mode m
+// is on the SUID allow-list.
+func allTargetsAllowed(args []string, mode string, allow []string) bool {
+	if len(allow) == 0 {
+		return false
+	}
+	args = shell.WithoutSudo(args)
+	var targets []string
+	seenMode := false
+	for _, a := range args[1:] {
+		if !seenMode {
+			if a == mode || strings.HasSuffix(a, mode) {
+				seenMode = true
+			}
+			continue
+		}
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		targets = append(targets, a)
+	}
+	if len(targets) == 0 {
+		return false
+	}
+	for _, t := range targets {
+		if !underAny(t, allow) {
+			return false
+		}
+	}
+	return true
+}

@@ -26,14 +26,14 @@ func init() {
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range runtimeStages(b) {
 				for _, st := range s.Steps {
-					if (st.Instruction == "COPY" || st.Instruction == "ADD") && addsSetID(st.Flags["chmod"]) {
+					if (st.Instruction == "COPY" || st.Instruction == "ADD") && addsSetID(st.Flags["chmod"]) && !underAny(st.Dest, r.Config().SUIDAllow) {
 						r.Report(s.Subject, st.At, "%s --chmod=%s sets the SUID/SGID bit on %s", st.Instruction, st.Flags["chmod"], strings.Join(st.Sources, " "))
 					}
 				}
 			}
 			eachCommand(runtimeStages(b), func(s *facts.Stage, st *facts.Step, c *facts.Command) {
 				for _, m := range chmodModes(c.Args) {
-					if addsSetID(m) {
+					if addsSetID(m) && !allTargetsAllowed(c.Args, m, r.Config().SUIDAllow) {
 						r.Report(s.Subject, c.At, "%s %s sets the SUID/SGID bit", c.Name(), m)
 					}
 				}

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/inputs"
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+func TestTemplateIsTheDefault(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(Template))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FailOn != "" || len(c.Rules.Disable) != 0 || c.Rules.MaxMemory != 0 || c.Rules.NoDigestPinning {
+		t.Errorf("the commented template must be the defaults: %+v", c)
+	}
+	// Uncommenting every key must still parse.
+	var b strings.Builder
+	for _, l := range strings.Split(Template, "\n") {
+		if strings.HasPrefix(l, "# ") && strings.Contains(l, ":") && !strings.HasPrefix(l, "#  ") {
+			key := strings.TrimPrefix(l, "# ")
+			if k, _, _ := strings.Cut(key, ":"); !strings.Contains(k, " ") {
+				b.WriteString(key + "\n")
+			}
+		}
+	}
+	if _, err := Parse("t.yaml", []byte(b.String())); err != nil {
+		t.Errorf("uncommented template does not parse: %v\n%s", err, b.String())
+	}
+}
+
+func TestParse(t *testing.T) {
+	c, err := Parse("c.yaml", []byte(`
+failOn: medium
+disable: [no-healthcheck, DG421, hygiene]
+enable: [shared-network]
+severity: {root-user: high, memory-limit: info}
+maxMemory: 2g
+maxPids: 4096
+maxRestartRetries: 5
+requireDigestPinning: false
+allowedCapabilities: [NET_ADMIN]
+trustedRegistries: [ghcr.io/acme]
+sensitivePaths: [/srv/secrets]
+suidAllow: [/usr/bin/ping]
+trustLabel: acme.trust
+tenantLabel: acme.tenant
+enforce:
+  mode: deny
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Rules
+	if c.FailOn != "medium" || len(r.Disable) != 3 || r.Severity["root-user"] != rules.High || r.MaxMemory != 2<<30 ||
+		r.MaxPids != 4096 || r.MaxRestartRetries != 5 || !r.NoDigestPinning || r.AllowedCapabilities[0] != "NET_ADMIN" ||
+		r.TrustedRegistries[0] != "ghcr.io/acme" || r.SensitivePaths[0] != "/srv/secrets" || r.SUIDAllow[0] != "/usr/bin/ping" ||
+		r.TrustLabel != "acme.trust" || r.TenantLabel != "acme.tenant" {
+		t.Errorf("parsed %+v", c)
+	}
+}
+
+func TestErrorsHaveLines(t *testing.T) {
+	for _, tc := range []struct {
+		src  string
+		line int
+		msg  string
+	}{
+		{"failOn: high\ndisabel: [root-user]\n", 2, "unknown key"},
+		{"disable: [root-usr]\n", 1, "no rule"},
+		{"disable:\n  - root-user\n  - no-such\n", 3, "no-such"},
+		{"severity:\n  root-user: urgent\n", 2, "unknown severity"},
+		{"severity:\n  nope: high\n", 2, "nope"},
+		{"maxMemory: lots\n", 1, "maxMemory"},
+		{"maxPids: -3\n", 1, "maxPids"},
+		{"maxPids: [1]\n", 1, "single value"},
+		{"requireDigestPinning: maybe\n", 1, "true or false"},
+		{"failOn: sometimes\n", 1, "failOn"},
+		{"sensitivePaths: [relative/path]\n", 1, "absolute"},
+		{"trustedRegistries: ghcr.io\n", 1, ""},
+		{"enforce: 3\n", 1, "map"},
+		{"disable: [\n", 0, ""},
+	} {
+		_, err := Parse("c.yaml", []byte(tc.src))
+		ie, ok := err.(*inputs.Error)
+		if !ok {
+			t.Errorf("%q: want *inputs.Error, got %v", tc.src, err)
+			continue
+		}
+		if ie.Path != "c.yaml" || (tc.line > 0 && ie.Line != tc.line) || !strings.Contains(ie.Message, tc.msg) {
+			t.Errorf("%q: got %v, want line %d containing %q", tc.src, ie, tc.line, tc.msg)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	root := t.TempDir()
+	deep := filepath.Join(root, "a", "b")
+	if err := os.MkdirAll(deep, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if Find(deep) != "" && !strings.HasPrefix(Find(deep), root) {
+		// A file above the temp dir (the machine's /) must not exist for this test.
+		t.Skip("a .dockguard.yaml exists above the temp folder")
+	}
+	p := filepath.Join(root, "a", ".dockguard.yml")
+	if err := os.WriteFile(p, []byte("failOn: low\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := Find(deep); got != p {
+		t.Errorf("Find = %q, want %q", got, p)
+	}
+	if got := Find(root); got == p {
+		t.Errorf("Find must not look below the start folder")
+	}
+}

@@ -1,0 +1,51 @@
+package config
+
+// Template is the file `dockguard init` writes: every key, commented out at
+// its default, with what it does.
+const Template = `# dockguard configuration. dockguard finds this file in the folder it runs in
+# or any parent folder; --config names another one. Every key is optional and
+# shown at its default, commented out. Rules are named by ID (DG301), slug
+# (root-user) or control (non-root-user, meaning all of its rules); see
+# ` + "`dockguard rules`" + `.
+
+# Exit 1 when a finding is at or above this severity: critical, high, medium,
+# low, info, or none (never). The --fail-on flag wins over this key.
+# failOn: high
+
+# Rules that do not run.
+# disable: []          # e.g. [no-healthcheck, DG421]
+
+# Rules that are off by default and should run.
+# enable: []
+
+# Severity overrides: every finding of the rule gets this severity.
+# severity: {}         # e.g. {root-user: high, image-unpinned: info}
+
+# The largest limits that still count as limits (reported above them).
+# maxMemory: 0         # e.g. 2g; 0 accepts any memory limit
+# maxPids: 0           # e.g. 4096; 0 accepts any PIDs limit
+# maxRestartRetries: 0 # e.g. 5; 0 accepts any on-failure:N
+
+# Require images to be pinned by digest (image-unpinned); false accepts tags.
+# requireDigestPinning: true
+
+# Capabilities that may be added without a dangerous-capability finding.
+# allowedCapabilities: []   # e.g. [NET_ADMIN]
+
+# Registries (or registry/path prefixes) images may come from; empty: any.
+# trustedRegistries: []     # e.g. [ghcr.io/acme, registry.internal:5000]
+
+# Host paths to treat like /etc when bind-mounted (besides the built-in list).
+# sensitivePaths: []        # e.g. [/srv/secrets]
+
+# Image paths that may have the SUID/SGID bit (suid-added skips them).
+# suidAllow: []             # e.g. [/usr/bin/ping]
+
+# Label keys that mark a container's trust level and tenant, for the
+# host-segregation rules.
+# trustLabel: dockguard.trust
+# tenantLabel: dockguard.tenant
+
+# Reserved for enforcement (authorization plugin, socket proxy).
+# enforce: {}
+`
