@@ -132,4 +132,6 @@ const (
 	SubjectContainer = "container"
 	SubjectHost      = "host"
 	SubjectImage     = "image"
+	// SubjectFile is an input file as a whole (an ignore directive in it).
+	SubjectFile = "file"
 )
