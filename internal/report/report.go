@@ -18,7 +18,28 @@ type Document struct {
 	Findings      []Finding `json:"findings"`
 	Errors        []Problem `json:"errors"`
 	Notes         []Problem `json:"notes"`
-	Summary       Summary   `json:"summary"`
+	// Ignored lists the findings inline ignores silenced (--show-ignored).
+	Ignored []IgnoredFinding `json:"ignored,omitempty"`
+	// Fixed lists baseline findings that no longer occur (--baseline).
+	Fixed   []FixedFinding `json:"fixed,omitempty"`
+	Summary Summary        `json:"summary"`
+}
+
+// IgnoredFinding is a finding an inline ignore silenced, with its reason
+// and where the ignore is written.
+type IgnoredFinding struct {
+	Finding   Finding        `json:"finding"`
+	Reason    string         `json:"reason"`
+	IgnoredAt facts.Location `json:"ignoredAt"`
+}
+
+// FixedFinding is a baseline entry that no longer occurs.
+type FixedFinding struct {
+	Rule    string `json:"rule"`
+	Slug    string `json:"slug"`
+	Subject string `json:"subject"`
+	Path    string `json:"path,omitempty"`
+	Message string `json:"message"`
 }
 
 // Finding is one finding as reported.
@@ -49,6 +70,11 @@ type Summary struct {
 	Findings   int                    `json:"findings"`
 	Errors     int                    `json:"errors"`
 	BySeverity map[rules.Severity]int `json:"bySeverity"`
+	// Ignored counts findings silenced by inline ignores, Baselined those
+	// hidden by the baseline, Fixed the baseline's findings that are gone.
+	Ignored   int `json:"ignored"`
+	Baselined int `json:"baselined"`
+	Fixed     int `json:"fixed"`
 }
 
 // Build turns an audit result into the report document.
@@ -64,12 +90,7 @@ func Build(res *audit.Result) *Document {
 		d.Summary.BySeverity[s] = 0
 	}
 	for _, f := range res.Findings {
-		d.Findings = append(d.Findings, Finding{
-			Rule: f.Rule.ID, Slug: f.Rule.Slug, Control: f.Rule.Control, Threat: f.Rule.Threat,
-			Severity: f.Severity, Title: f.Rule.Title, Message: f.Message, Remediation: f.Rule.Remediation,
-			Subject: f.Subject, Location: f.At,
-		})
-		d.Summary.BySeverity[f.Severity]++
+		d.Findings = append(d.Findings, FromRule(f))
 	}
 	for _, e := range res.Errors {
 		d.Errors = append(d.Errors, Problem{Path: e.Path, Line: e.Line, Message: e.Message})
@@ -77,7 +98,29 @@ func Build(res *audit.Result) *Document {
 	for _, n := range res.Notes {
 		d.Notes = append(d.Notes, Problem{Path: n.Path, Line: n.Line, Index: n.Index, Message: n.Message})
 	}
+	d.Recount()
+	return d
+}
+
+// FromRule turns a rule finding into its reported form.
+func FromRule(f rules.Finding) Finding {
+	return Finding{
+		Rule: f.Rule.ID, Slug: f.Rule.Slug, Control: f.Rule.Control, Threat: f.Rule.Threat,
+		Severity: f.Severity, Title: f.Rule.Title, Message: f.Message, Remediation: f.Rule.Remediation,
+		Subject: f.Subject, Location: f.At,
+	}
+}
+
+// Recount brings the summary in line with the lists after a change
+// (ignores, baseline).
+func (d *Document) Recount() {
 	d.Summary.Findings = len(d.Findings)
 	d.Summary.Errors = len(d.Errors)
-	return d
+	for _, s := range rules.Severities {
+		d.Summary.BySeverity[s] = 0
+	}
+	for _, f := range d.Findings {
+		d.Summary.BySeverity[f.Severity]++
+	}
+	d.Summary.Fixed = len(d.Fixed)
 }

@@ -12,6 +12,12 @@ import (
 type TextOptions struct {
 	// Color adds ANSI colors; only for terminals.
 	Color bool
+	// Width wraps messages and fixes to this many columns; 0 does not wrap
+	// (output that is not a terminal stays one line per item, for grep).
+	Width int
+	// Quiet prints only the summary line (and errors, which change the
+	// exit code).
+	Quiet bool
 }
 
 var threatTitles = map[rules.Threat]string{
@@ -43,6 +49,23 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		}
 		return code + s + "\x1b[0m"
 	}
+	const indent = "           "
+	body := func(prefix, text string) {
+		for i, line := range wrap(text, opt.Width-len(indent)-len(prefix)) {
+			if i == 0 {
+				tw.printf("%s%s%s\n", indent, prefix, line)
+			} else {
+				tw.printf("%s%s%s\n", indent, strings.Repeat(" ", len(stripANSI(prefix))), line)
+			}
+		}
+	}
+	if opt.Quiet {
+		for _, e := range d.Errors {
+			tw.printf("%s\n", problem(e))
+		}
+		tw.printf("%s\n", summaryLine(d))
+		return tw.err
+	}
 	for _, t := range rules.Threats {
 		var group []Finding
 		for _, f := range d.Findings {
@@ -57,8 +80,8 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		for _, f := range group {
 			sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
 			tw.printf("  %s %s %s  %s  (%s %s)\n", paint(sevColor[f.Severity], sev), f.Rule, f.Slug, f.Location.String(), f.Subject.Kind, f.Subject.Name)
-			tw.printf("           %s\n", f.Message)
-			tw.printf("           %s %s\n", paint("\x1b[2m", "fix:"), f.Remediation)
+			body("", f.Message)
+			body(paint("\x1b[2m", "fix:")+" ", f.Remediation)
 		}
 		tw.printf("\n")
 	}
@@ -66,6 +89,28 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		tw.printf("%s\n", paint("\x1b[1;31m", "Errors"))
 		for _, e := range d.Errors {
 			tw.printf("  %s\n", problem(e))
+		}
+		tw.printf("\n")
+	}
+	if len(d.Ignored) > 0 {
+		tw.printf("%s\n", paint("\x1b[1m", "Ignored"))
+		for _, ig := range d.Ignored {
+			f := ig.Finding
+			tw.printf("  %s %s  %s  (%s %s)\n", f.Rule, f.Slug, f.Location.String(), f.Subject.Kind, f.Subject.Name)
+			body("", f.Message)
+			reason := ig.Reason
+			if reason == "" {
+				reason = "(no reason given)"
+			}
+			body("ignored at "+ig.IgnoredAt.String()+": ", reason)
+		}
+		tw.printf("\n")
+	}
+	if len(d.Fixed) > 0 {
+		tw.printf("%s\n", paint("\x1b[1;32m", "Fixed since the baseline"))
+		for _, f := range d.Fixed {
+			tw.printf("  %s %s  %s  (%s)\n", f.Rule, f.Slug, f.Path, f.Subject)
+			body("", f.Message)
 		}
 		tw.printf("\n")
 	}
@@ -106,10 +151,61 @@ func summaryLine(d *Document) string {
 	if len(parts) > 0 {
 		counts = " (" + strings.Join(parts, ", ") + ")"
 	}
-	return fmt.Sprintf("%d %s%s in %d %s, %d %s",
+	line := fmt.Sprintf("%d %s%s in %d %s, %d %s",
 		d.Summary.Findings, plural(d.Summary.Findings, "finding", "findings"), counts,
 		d.Summary.Inputs, plural(d.Summary.Inputs, "input", "inputs"),
 		d.Summary.Errors, plural(d.Summary.Errors, "error", "errors"))
+	if n := d.Summary.Ignored; n > 0 {
+		line += fmt.Sprintf(", %d ignored inline", n)
+	}
+	if n := d.Summary.Baselined; n > 0 {
+		line += fmt.Sprintf(", %d hidden by the baseline", n)
+	}
+	if n := d.Summary.Fixed; n > 0 {
+		line += fmt.Sprintf(", %d fixed since the baseline", n)
+	}
+	return line
+}
+
+// wrap breaks text into lines of at most width columns at spaces; width <= 0
+// (or too narrow to be useful) keeps one line.
+func wrap(text string, width int) []string {
+	if width < 20 || len(text) <= width {
+		return []string{text}
+	}
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		switch {
+		case line == "":
+			line = w
+		case len(line)+1+len(w) <= width:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
+	}
+	if line != "" {
+		out = append(out, line)
+	}
+	return out
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	in := false
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == 0x1b:
+			in = true
+		case in && s[i] == 'm':
+			in = false
+		case !in:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
 }
 
 func plural(n int, one, many string) string {
