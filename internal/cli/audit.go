@@ -25,6 +25,13 @@ type auditOptions struct {
 	target    string
 	trusted   []string
 	maxSizeMB int
+
+	configPath    string
+	baseline      string
+	writeBaseline string
+	showIgnored   bool
+	quiet         bool
+	noColor       bool
 }
 
 func newAuditCmd(s Streams) *cobra.Command {
@@ -58,6 +65,12 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f.StringArrayVar(&o.profiles, "profile", nil, "a compose profile to enable (repeatable)")
 	f.StringArrayVar(&o.runs, "run", nil, "a docker/podman run or create command line to audit (repeatable)")
 	f.StringVar(&o.format, "format", "text", "report format: text or json")
+	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml in the working folder or a parent)")
+	f.StringVar(&o.baseline, "baseline", "", "hide the findings recorded in this baseline file; report the recorded ones that are gone")
+	f.StringVar(&o.writeBaseline, "write-baseline", "", "record every finding of this audit in a baseline file")
+	f.BoolVar(&o.showIgnored, "show-ignored", false, "list the findings inline ignores silenced (they are always counted)")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "text format: print only errors and the summary line")
+	f.BoolVar(&o.noColor, "no-color", false, "no colors in the text format (NO_COLOR does the same)")
 	f.StringVarP(&o.output, "output", "o", "", "write the report to this file instead of standard output")
 	f.StringVar(&o.failOn, "fail-on", "high", "exit 1 when a finding is at or above this severity: critical, high, medium, low, info, or none")
 	f.StringVar(&o.target, "target", "", "judge this build stage instead of the last one")
@@ -71,9 +84,18 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	if format != "text" && format != "json" {
 		return fmt.Errorf("--format %q: want text or json", o.format)
 	}
+	cfg, err := loadConfig(o.configPath)
+	if err != nil {
+		return err
+	}
+	// --fail-on wins over the file's failOn, which wins over the default.
+	failOnName := o.failOn
+	if !cmd.Flags().Changed("fail-on") && cfg.FailOn != "" {
+		failOnName = cfg.FailOn
+	}
 	var failOn rules.Severity
-	if !strings.EqualFold(o.failOn, "none") {
-		sev, err := rules.ParseSeverity(o.failOn)
+	if !strings.EqualFold(failOnName, "none") {
+		sev, err := rules.ParseSeverity(failOnName)
 		if err != nil {
 			return fmt.Errorf("--fail-on: %w", err)
 		}
@@ -82,6 +104,8 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	if o.maxSizeMB <= 0 {
 		return fmt.Errorf("--max-file-size must be positive")
 	}
+	rc := cfg.Rules
+	rc.TrustedRegistries = append(append([]string{}, rc.TrustedRegistries...), o.trusted...)
 	res := audit.Run(cmd.Context(), audit.Options{
 		Paths:        paths,
 		ComposeFiles: o.files,
@@ -89,16 +113,33 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		Profiles:     o.profiles,
 		RunLines:     o.runs,
 		Target:       o.target,
-		Config:       rules.Config{TrustedRegistries: o.trusted},
+		Config:       rc,
 		MaxSize:      int64(o.maxSizeMB) << 20,
 	})
+	ignored := applyIgnores(res, rc)
 	doc := report.Build(res)
+	withIgnored(doc, ignored, o.showIgnored)
+	if o.baseline != "" {
+		if err := applyBaseline(doc, o.baseline); err != nil {
+			return err
+		}
+	}
+	if o.writeBaseline != "" {
+		if err := writeBaseline(doc, o.writeBaseline); err != nil {
+			return err
+		}
+	}
 	var buf bytes.Buffer
-	var err error
-	if format == "json" {
+	switch format {
+	case "json":
 		err = report.JSON(&buf, doc)
-	} else {
-		err = report.Text(&buf, doc, report.TextOptions{Color: o.output == "" && isTerminal(s.Out)})
+	default:
+		color := o.output == "" && !o.noColor && isTerminal(s.Out)
+		width := 0
+		if o.output == "" && isTerminal(s.Out) {
+			width = terminalWidth(s.Out)
+		}
+		err = report.Text(&buf, doc, report.TextOptions{Color: color, Width: width, Quiet: o.quiet})
 	}
 	if err != nil {
 		return err

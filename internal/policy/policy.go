@@ -108,6 +108,23 @@ func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 	return out
 }
 
+// Adjust applies the configuration to findings made outside the rules'
+// own run (the ignore directives' findings): drops disabled rules, applies
+// severity overrides.
+func Adjust(fs []rules.Finding, cfg rules.Config) []rules.Finding {
+	var out []rules.Finding
+	for _, f := range fs {
+		if !Enabled(f.Rule, cfg) {
+			continue
+		}
+		if sev, ok := severityFor(f.Rule, cfg); ok {
+			f.Severity = sev
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // Sort orders findings by place, then rule, so reports are stable.
 func Sort(fs []rules.Finding) {
 	sort.SliceStable(fs, func(i, j int) bool {
