@@ -8,7 +8,9 @@ import (
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/policy"
 	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/dockguard/dockguard/internal/shell"
 	"github.com/dockguard/dockguard/internal/source/runcmd"
+	"github.com/dockguard/dockguard/internal/source/script"
 )
 
 // auditRunLine judges every container a --run command line starts.
@@ -26,6 +28,16 @@ func auditRunLine(line string, index int, pol *policy.Policy) ([]rules.Finding, 
 	}
 	var findings []rules.Finding
 	var notes []Note
+	// The line is shell code too: what it downloads, the checks it turns
+	// off, the credentials it writes are judged like a script's.
+	locate := func(off int) facts.Location {
+		return facts.Location{Path: facts.RunPath, Index: index, Column: off + 1}
+	}
+	if cmds, err := shell.Parse(line, locate); err == nil {
+		s := &facts.Script{Path: facts.RunPath, Subject: facts.Subject{Kind: facts.SubjectScript, Name: fmt.Sprintf("--run #%d", index)}}
+		script.AddCommands(s, cmds)
+		findings = append(findings, judgeScript(pol, s)...)
+	}
 	for _, r := range results {
 		for _, n := range r.Notes {
 			notes = append(notes, noteOf(n))

@@ -10,7 +10,8 @@ import (
 // `sh -c "$(curl …)"`, `bash <(curl …)`, `eval "$(wget …)"`.
 //
 // All stages are judged: a builder stage that runs unverified code
-// compromises whatever it hands over.
+// compromises whatever it hands over. Scripts, Makefiles and CI steps are
+// judged the same way: there the code runs on the host or the CI runner.
 func init() {
 	register(&Rule{
 		ID:          "DG510",
@@ -21,29 +22,43 @@ func init() {
 		Title:       "Downloaded script piped into a shell",
 		Rationale:   "Whatever the server (or anyone between it and you) sends is executed as root during the build, unseen; a truncated download can run half a script.",
 		Remediation: "Download to a file, verify it, then run it: `curl -fsSLo install.sh URL && echo \"<sha256>  install.sh\" | sha256sum -c - && sh install.sh`.",
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun},
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			eachCommand(b.Stages, func(s *facts.Stage, st *facts.Step, c *facts.Command) {
-				if !isDownloader(c) {
-					return
-				}
-				for _, next := range c.Pipeline[c.PipeIndex+1:] {
-					if shell.RunsAsShellProgram(next) {
-						r.Report(s.Subject, c.At, "%s output is piped into %s and executed unverified", c.Name(), shell.Name(shell.WithoutSudo(next.Args)))
-						return
-					}
-				}
-				if p := c.Parent; p != nil {
-					args := shell.WithoutSudo(p.Args)
-					n := shell.Name(args)
-					if shell.Interpreters[n] || n == "eval" || n == "source" || n == "." {
-						r.Report(s.Subject, c.At, "%s output is executed by %s unverified", c.Name(), n)
-					}
+				if msg := pipedToShell(c); msg != "" {
+					r.Report(s.Subject, c.At, "%s", msg)
 				}
 			})
 		},
+		Script: func(s *facts.Script, r *Reporter) {
+			for _, c := range s.Commands {
+				if msg := pipedToShell(c); msg != "" {
+					r.Report(s.Subject, c.At, "%s", msg)
+				}
+			}
+		},
 	})
+}
+
+// pipedToShell says how a download's output is executed unverified, or "".
+func pipedToShell(c *facts.Command) string {
+	if !isDownloader(c) {
+		return ""
+	}
+	for _, next := range c.Pipeline[c.PipeIndex+1:] {
+		if shell.RunsAsShellProgram(next) {
+			return c.Name() + " output is piped into " + shell.Name(shell.WithoutSudo(next.Args)) + " and executed unverified"
+		}
+	}
+	if p := c.Parent; p != nil {
+		args := shell.WithoutSudo(p.Args)
+		n := shell.Name(args)
+		if shell.Interpreters[n] || n == "eval" || n == "source" || n == "." {
+			return c.Name() + " output is executed by " + n + " unverified"
+		}
+	}
+	return ""
 }
 
 // isDownloader reports whether a command fetches a URL to standard output

@@ -31,6 +31,12 @@ type Rule struct {
 	Container func(c *facts.Container, r *Reporter) `json:"-"`
 	// Project judges containers deployed together (a compose project).
 	Project func(p *facts.Project, r *Reporter) `json:"-"`
+	// Host judges a Docker host and its daemon.
+	Host func(h *facts.Host, r *Reporter) `json:"-"`
+	// Script judges shell code that runs on a host or CI runner (a shell
+	// script, Makefile recipes, CI steps): what it downloads, which checks
+	// it turns off, which credentials it writes on command lines.
+	Script func(s *facts.Script, r *Reporter) `json:"-"`
 	// Shell marks Build rules that read RUN bodies as POSIX shell; they do
 	// not apply to Windows images.
 	Shell bool `json:"-"`

@@ -10,6 +10,11 @@ import (
 // tokens, private keys) anywhere in the value, or a high-entropy value under
 // a secret-like name (…_PASSWORD, …_TOKEN, …_SECRET).
 //
+// In scripts, Makefiles and CI files: a literal password given to a registry
+// login (`docker login -p …`, `echo … | docker login --password-stdin`), a
+// CI container's credentials.password, and secrets in a CI file's env: or
+// variables:.
+//
 // ENV values are in the image config for anyone who can pull it, and in
 // every container's environment. References (${VAR}) and placeholders
 // (changeme, <password>, empty) are not secrets. The secret is never
@@ -53,6 +58,21 @@ func init() {
 					if m, ok := secrets.Assignment(e.Name, e.Value); ok {
 						r.Report(c.Subject, e.At, "environment variable %s holds a %s (%s)", e.Name, m.Kind, secrets.Redact(m.Value))
 					}
+				}
+			}
+		},
+		Script: func(s *facts.Script, r *Reporter) {
+			for _, e := range s.Env {
+				if e.Dynamic {
+					continue
+				}
+				if m, ok := secrets.Assignment(e.Name, e.Value); ok {
+					r.Report(s.Subject, e.At, "environment variable %s holds a %s (%s)", e.Name, m.Kind, secrets.Redact(m.Value))
+				}
+			}
+			for _, c := range s.Credentials {
+				if m, ok := secrets.Assignment("password", c.Value); ok {
+					r.Report(s.Subject, c.At, "%s is given a %s (%s)", c.What, m.Kind, secrets.Redact(m.Value))
 				}
 			}
 		},

@@ -14,6 +14,9 @@ import (
 // false`, `git -c http.sslVerify=false`, and the environment variables that do
 // the same (GIT_SSL_NO_VERIFY, NODE_TLS_REJECT_UNAUTHORIZED=0, …).
 //
+// Scripts, Makefiles and CI steps are judged the same way, with the
+// environment a CI file sets (a workflow's env:, GitLab variables:).
+//
 // curl's short options are read as a cluster (`-fsSLk`), stopping at an
 // option that takes a value, so `-o k` is not `-k`.
 func init() {
@@ -27,7 +30,7 @@ func init() {
 		Rationale:   "Without certificate or package-signature checks anyone on the network path can swap the download or package for their own, and the build runs it as root.",
 		Remediation: "Remove the flag; install the CA certificate the server needs (`COPY ca.crt /usr/local/share/ca-certificates/ && update-ca-certificates`) or import the repository's signing key.",
 		References:  []string{"CIS Docker Benchmark 4.11"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {
@@ -54,6 +57,23 @@ func init() {
 					r.Report(s.Subject, c.At, "%s", why)
 				}
 			})
+		},
+		Script: func(s *facts.Script, r *Reporter) {
+			for _, e := range s.Env {
+				if why := insecureEnv(e.Name, e.Value); why != "" && !e.Dynamic {
+					r.Report(s.Subject, e.At, "%s=%s %s", e.Name, e.Value, why)
+				}
+			}
+			for _, c := range s.Commands {
+				for _, a := range c.Assigns {
+					if why := insecureEnv(a.Key, a.Value); why != "" {
+						r.Report(s.Subject, a.At, "%s=%s %s", a.Key, a.Value, why)
+					}
+				}
+				if why := insecureCommand(c.Args); why != "" {
+					r.Report(s.Subject, c.At, "%s", why)
+				}
+			}
 		},
 	})
 }
