@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,5 +136,37 @@ func TestQuiet(t *testing.T) {
 	r := run(t, "audit", "-q", "--fail-on", "none", p)
 	if lines := strings.Split(strings.TrimSpace(r.out), "\n"); len(lines) != 1 || !strings.Contains(lines[0], "findings") {
 		t.Errorf("--quiet printed:\n%s", r.out)
+	}
+}
+
+func TestSARIFFormat(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "Dockerfile"), insecure)
+	t.Chdir(dir)
+	r := run(t, "audit", "--format", "sarif", "--fail-on", "none", ".")
+	if r.code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string } `json:"artifactLocation"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(r.out), &log); err != nil {
+		t.Fatal(err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) == 0 {
+		t.Fatalf("not a SARIF log with results: %.300s", r.out)
+	}
+	if uri := log.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI; uri != "Dockerfile" {
+		t.Errorf("URI %q, want the path relative to the working folder", uri)
 	}
 }

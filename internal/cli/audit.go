@@ -64,7 +64,7 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f.StringArrayVar(&o.envFiles, "env-file", nil, "an env file for compose interpolation (repeatable); default: .env in the project folder")
 	f.StringArrayVar(&o.profiles, "profile", nil, "a compose profile to enable (repeatable)")
 	f.StringArrayVar(&o.runs, "run", nil, "a docker/podman run or create command line to audit (repeatable)")
-	f.StringVar(&o.format, "format", "text", "report format: text or json")
+	f.StringVar(&o.format, "format", "text", "report format: text, json or sarif")
 	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml in the working folder or a parent)")
 	f.StringVar(&o.baseline, "baseline", "", "hide the findings recorded in this baseline file; report the recorded ones that are gone")
 	f.StringVar(&o.writeBaseline, "write-baseline", "", "record every finding of this audit in a baseline file")
@@ -81,8 +81,8 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 
 func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) error {
 	format := strings.ToLower(o.format)
-	if format != "text" && format != "json" {
-		return fmt.Errorf("--format %q: want text or json", o.format)
+	if format != "text" && format != "json" && format != "sarif" {
+		return fmt.Errorf("--format %q: want text, json or sarif", o.format)
 	}
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
@@ -133,6 +133,10 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	switch format {
 	case "json":
 		err = report.JSON(&buf, doc)
+	case "sarif":
+		// Paths are made relative to the working folder, which is the
+		// checkout root when code scanning runs it.
+		err = report.SARIF(&buf, doc, report.SARIFOptions{Version: version()})
 	default:
 		color := o.output == "" && !o.noColor && isTerminal(s.Out)
 		width := 0
