@@ -45,16 +45,47 @@ type linkedDir struct {
 	target    string  // what the link says, for messages
 	id        dirID   // the real directory it leads to
 	ancestors []dirID // real directories from the root down to the link's parent
+	root      *walkRoot
+}
+
+// walkRoot is a folder the user named, with its ignore patterns.
+type walkRoot struct {
+	path   string
+	ignore *Ignore
 }
 
 type walker struct {
 	ctx     context.Context
-	match   Matcher
+	match   func(path string) Kind
+	opt     Options
 	visited map[dirID]bool
 	files   map[string]Kind
 	errs    []*Error
+	skipped []Skipped
 	linked  []linkedDir
 	stopped bool
+}
+
+// Options tune a walk (see Walk).
+type Options struct {
+	// Match names the kind of a file from its path as found (the root
+	// joined with the names below it); "" leaves the file out.
+	Match func(path string) Kind
+	// Fallback is the kind of a file named as a root that Match leaves
+	// out.
+	Fallback Kind
+	// SkipDirs are folder names not entered below a root: dependencies
+	// (node_modules, vendor). Version control folders are always skipped.
+	SkipDirs map[string]bool
+	// IgnoreFile names a file of gitignore patterns read in each folder
+	// named as a root (.dockguardignore); what it matches is skipped.
+	IgnoreFile string
+}
+
+// Skipped is a folder or file a walk left out, and why.
+type Skipped struct {
+	Path   string
+	Reason string
 }
 
 // Discover walks each root. A root that is a file is returned as-is with kind
@@ -85,9 +116,24 @@ type walker struct {
 // Error saying the walk was stopped, so partial results are never mistaken
 // for complete ones.
 func Discover(ctx context.Context, roots []string, match Matcher, fallback Kind) ([]File, []*Error) {
+	files, _, errs := Walk(ctx, roots, Options{
+		Match:    func(p string) Kind { return match(filepath.Base(p)) },
+		Fallback: fallback,
+	})
+	return files, errs
+}
+
+// Walk is Discover with options: files are matched by their path, folders
+// named in SkipDirs are not entered (below a root), and each root folder's
+// IgnoreFile leaves out what its patterns match, with gitignore's rules.
+// What was left out is returned as Skipped, sorted by path: the skipped
+// folders themselves (not their contents), and the ignored files that
+// Match would have taken.
+func Walk(ctx context.Context, roots []string, opt Options) ([]File, []Skipped, []*Error) {
 	w := &walker{
 		ctx:     ctx,
-		match:   match,
+		match:   opt.Match,
+		opt:     opt,
 		visited: make(map[dirID]bool),
 		files:   make(map[string]Kind),
 	}
@@ -95,7 +141,7 @@ func Discover(ctx context.Context, roots []string, match Matcher, fallback Kind)
 		if w.stop(filepath.Clean(root)) {
 			break
 		}
-		w.root(root, fallback)
+		w.root(root, opt.Fallback)
 	}
 	// Linked directories wait until every real directory of every root has
 	// been walked. A link to a directory inside the tree then finds it already
@@ -114,10 +160,12 @@ func Discover(ctx context.Context, roots []string, match Matcher, fallback Kind)
 			// Already walked under another path; walking it again would
 			// only report the same files twice.
 		default:
-			w.walk(l.path, l.id, l.ancestors)
+			w.walk(l.path, l.id, l.ancestors, l.root)
 		}
 	}
-	return w.results()
+	files, errs := w.results()
+	slices.SortFunc(w.skipped, func(a, b Skipped) int { return strings.Compare(a.Path, b.Path) })
+	return files, slices.Compact(w.skipped), errs
 }
 
 func (w *walker) root(root string, fallback Kind) {
@@ -132,7 +180,7 @@ func (w *walker) root(root string, fallback Kind) {
 		return
 	}
 	if !info.IsDir() {
-		kind := w.match(filepath.Base(p))
+		kind := w.match(p)
 		if kind == "" {
 			kind = fallback
 		}
@@ -145,13 +193,53 @@ func (w *walker) root(root string, fallback Kind) {
 		return
 	}
 	if !w.visited[id] {
-		w.walk(p, id, nil)
+		w.walk(p, id, nil, w.rootOf(p))
 	}
+}
+
+// rootOf reads a root folder's ignore file; one that cannot be read is an
+// error, and the folder is walked without it.
+func (w *walker) rootOf(dir string) *walkRoot {
+	r := &walkRoot{path: dir}
+	if w.opt.IgnoreFile == "" {
+		return r
+	}
+	p := filepath.Join(dir, w.opt.IgnoreFile)
+	if _, err := os.Lstat(p); errors.Is(err, fs.ErrNotExist) {
+		return r
+	}
+	data, err := Read(p, 1<<20)
+	if err != nil {
+		w.errs = append(w.errs, err.(*Error))
+		return r
+	}
+	ign, bad := ParseIgnore(string(data))
+	for _, line := range bad {
+		w.errs = append(w.errs, &Error{Path: p, Line: line, Message: "bad pattern, ignored"})
+	}
+	r.ignore = ign
+	return r
+}
+
+// ignored reports whether the root's ignore file leaves p out.
+func (r *walkRoot) ignored(p string, dir bool) bool {
+	if r == nil || r.ignore == nil {
+		return false
+	}
+	rel, err := filepath.Rel(r.path, p)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return false
+	}
+	return r.ignore.Match(filepath.ToSlash(rel), dir)
+}
+
+func (w *walker) skip(p, reason string) {
+	w.skipped = append(w.skipped, Skipped{Path: p, Reason: reason})
 }
 
 // walk reads the real directory id, reached as dir, and everything under it
 // except linked directories, which are queued.
-func (w *walker) walk(dir string, id dirID, ancestors []dirID) {
+func (w *walker) walk(dir string, id dirID, ancestors []dirID, root *walkRoot) {
 	if w.stop(dir) {
 		return
 	}
@@ -171,6 +259,14 @@ func (w *walker) walk(dir string, id dirID, ancestors []dirID) {
 			if vcsDirs[name] {
 				continue
 			}
+			if w.opt.SkipDirs[name] {
+				w.skip(p, "dependency folder")
+				continue
+			}
+			if root.ignored(p, true) {
+				w.skip(p, "ignored by "+w.opt.IgnoreFile)
+				continue
+			}
 			info, err := e.Info()
 			if err != nil {
 				if !errors.Is(err, fs.ErrNotExist) { // removed since listed
@@ -187,12 +283,16 @@ func (w *walker) walk(dir string, id dirID, ancestors []dirID) {
 			// a bind mount or overlapping roots; either way its files are
 			// already found.
 			if !w.visited[sub] {
-				w.walk(p, sub, chain)
+				w.walk(p, sub, chain, root)
 			}
 		case typ&fs.ModeSymlink != 0:
-			w.link(p, name, chain)
+			w.link(p, name, chain, root)
 		default:
-			if kind := w.match(name); kind != "" {
+			if kind := w.match(p); kind != "" {
+				if root.ignored(p, false) {
+					w.skip(p, "ignored by "+w.opt.IgnoreFile)
+					continue
+				}
 				w.add(p, kind)
 			}
 		}
@@ -200,19 +300,19 @@ func (w *walker) walk(dir string, id dirID, ancestors []dirID) {
 }
 
 // link handles a symbolic link found at p inside the directories chain.
-func (w *walker) link(p, name string, chain []dirID) {
+func (w *walker) link(p, name string, chain []dirID, root *walkRoot) {
 	info, err := os.Stat(p)
 	if err != nil {
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			// A dangling link cannot lead to a directory, so it can only
 			// matter if its own name is that of an input.
-			if w.match(name) != "" {
+			if w.match(p) != "" && !root.ignored(p, false) {
 				w.fail(p, "broken symbolic link")
 			}
 		case errors.Is(err, syscall.ELOOP):
 			// Links that point at each other are as dead as a dangling one.
-			if w.match(name) != "" {
+			if w.match(p) != "" && !root.ignored(p, false) {
 				w.fail(p, "symbolic link loop to "+readlink(p)+", not followed")
 			}
 		default:
@@ -221,12 +321,24 @@ func (w *walker) link(p, name string, chain []dirID) {
 		return
 	}
 	if !info.IsDir() {
-		if kind := w.match(name); kind != "" {
+		if kind := w.match(p); kind != "" {
+			if root.ignored(p, false) {
+				w.skip(p, "ignored by "+w.opt.IgnoreFile)
+				return
+			}
 			w.add(p, kind)
 		}
 		return
 	}
 	if vcsDirs[name] {
+		return
+	}
+	if w.opt.SkipDirs[name] {
+		w.skip(p, "dependency folder")
+		return
+	}
+	if root.ignored(p, true) {
+		w.skip(p, "ignored by "+w.opt.IgnoreFile)
 		return
 	}
 	id, err := identify(p, info)
@@ -236,7 +348,7 @@ func (w *walker) link(p, name string, chain []dirID) {
 	}
 	// The chain slice is reused by sibling directories as the walk goes on,
 	// so the queued link needs its own copy.
-	w.linked = append(w.linked, linkedDir{path: p, target: readlink(p), id: id, ancestors: slices.Clone(chain)})
+	w.linked = append(w.linked, linkedDir{path: p, target: readlink(p), id: id, ancestors: slices.Clone(chain), root: root})
 }
 
 // stop reports whether the walk must end, recording why the first time.

@@ -181,3 +181,58 @@ func humanSize(n int64) string {
 	}
 	return strings.TrimSuffix(strconv.FormatFloat(v, 'f', 1, 64), ".0") + " " + units[i]
 }
+
+// ReadIf reads the first headLen bytes of a file and, only when accept says
+// the head is worth it, the whole file, through the one open file and with
+// Read's limit and checks. It is how files are recognized by content (a
+// shell script's #! line, a YAML file's keys) without reading every file in
+// full: accepted is false, with no error, for a file accept turns down.
+// Errors are *Error values as from Read.
+func ReadIf(path string, limit int64, headLen int, accept func(head []byte) bool) (data []byte, accepted bool, err error) {
+	if limit <= 0 {
+		limit = MaxFileSize
+	}
+	limit = min(limit, math.MaxInt-1)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, false, readError(path, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, false, &Error{Path: path, Message: "not a regular file"}
+	}
+	f, err := os.OpenFile(path, openFlags, 0)
+	if err != nil {
+		return nil, false, readError(path, err)
+	}
+	defer f.Close()
+	if info, err = f.Stat(); err != nil {
+		return nil, false, readError(path, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, false, &Error{Path: path, Message: "not a regular file"}
+	}
+	head := make([]byte, headLen)
+	n, err := io.ReadFull(f, head)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, false, readError(path, err)
+	}
+	head = head[:n]
+	if !accept(head) {
+		return nil, false, nil
+	}
+	if info.Size() > limit {
+		return nil, true, tooLarge(path, info.Size(), limit)
+	}
+	rest, err := readCapped(f, info.Size()-int64(n), limit-int64(n))
+	if err != nil {
+		return nil, true, readError(path, err)
+	}
+	data = append(head, rest...)
+	if int64(len(data)) > limit {
+		return nil, true, &Error{Path: path, Message: "file is larger than the " + humanSize(limit) + " limit"}
+	}
+	if msg := sniff(data); msg != "" {
+		return nil, true, &Error{Path: path, Message: msg}
+	}
+	return data, true, nil
+}

@@ -237,3 +237,33 @@ func TestHumanSize(t *testing.T) {
 		}
 	}
 }
+
+func TestReadIf(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "deploy")
+	writeFile(t, script, "#!/bin/sh\ndocker run alpine\n")
+	other := filepath.Join(dir, "LICENSE")
+	writeFile(t, other, "MIT License\n")
+	bin := filepath.Join(dir, "tool")
+	writeFile(t, bin, "#!/bin/sh\n\x00\x01binary")
+	isScript := func(h []byte) bool { return strings.HasPrefix(string(h), "#!") }
+
+	data, ok, err := ReadIf(script, 0, 4, isScript)
+	if err != nil || !ok || string(data) != "#!/bin/sh\ndocker run alpine\n" {
+		t.Errorf("script: %q %v %v", data, ok, err)
+	}
+	if data, ok, err := ReadIf(other, 0, 4, isScript); err != nil || ok || data != nil {
+		t.Errorf("other: %q %v %v", data, ok, err)
+	}
+	if _, ok, err := ReadIf(bin, 0, 4, isScript); !ok || err == nil || !strings.Contains(err.Error(), "binary") {
+		t.Errorf("binary: %v %v", ok, err)
+	}
+	if _, ok, err := ReadIf(script, 8, 4, isScript); !ok || err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("limit: %v %v", ok, err)
+	}
+	short := filepath.Join(dir, "x")
+	writeFile(t, short, "#!")
+	if data, ok, err := ReadIf(short, 0, 512, isScript); err != nil || !ok || string(data) != "#!" {
+		t.Errorf("short: %q %v %v", data, ok, err)
+	}
+}
