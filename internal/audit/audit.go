@@ -23,8 +23,8 @@ const (
 
 // Options are what the user asked for.
 type Options struct {
-	// Paths are files and folders; folders are searched for Dockerfiles
-	// and compose files.
+	// Paths are files and folders; folders are searched for every kind of
+	// input (see Kinds).
 	Paths []string
 	// ComposeFiles (-f) form one compose project, merged in order.
 	ComposeFiles []string
@@ -34,9 +34,12 @@ type Options struct {
 	Profiles []string
 	// RunLines are command lines given with --run.
 	RunLines []string
-	Target   string
-	Config   rules.Config
-	MaxSize  int64
+	// Stdin is an input read from standard input, of a kind the user
+	// names (`--stdin-type shell -`).
+	Stdin   *Stdin
+	Target  string
+	Config  rules.Config
+	MaxSize int64
 	// Workers bounds parallelism; 0 means one per core.
 	Workers int
 }
@@ -49,9 +52,24 @@ type Note struct {
 	Message string
 }
 
+// Stdin is an input read from standard input.
+type Stdin struct {
+	Kind inputs.Kind
+	Data []byte
+}
+
+// StdinPath is the path of what standard input held, in findings.
+const StdinPath = "<stdin>"
+
 // Result is everything an audit found.
 type Result struct {
-	Inputs   int
+	// Inputs counts the inputs audited; ByKind by kind (Kinds).
+	Inputs int
+	ByKind map[inputs.Kind]int
+	// Skipped are folders and files left out (dependency folders, what
+	// .dockguardignore matches) and files recognized but not audited
+	// (Kubernetes manifests), sorted by path.
+	Skipped  []inputs.Skipped
 	Findings []rules.Finding
 	Errors   []*inputs.Error
 	Notes    []Note
@@ -141,40 +159,76 @@ func parallel(ctx context.Context, workers, n int, fn func(i int)) {
 // Run audits the inputs. Problems with one input are collected in the
 // result and the others are still audited.
 func Run(ctx context.Context, opt Options) *Result {
-	res := &Result{}
+	res := &Result{ByKind: map[inputs.Kind]int{}}
 	col := &collector{res: res}
 	var files []inputs.File
 	if len(opt.Paths) > 0 {
 		var errs []*inputs.Error
-		files, errs = inputs.Discover(ctx, opt.Paths, match, KindDockerfile)
+		files, res.Skipped, errs = inputs.Walk(ctx, opt.Paths, inputs.Options{
+			Match: classify, Fallback: kindByContent, SkipDirs: skipDirs, IgnoreFile: IgnoreFile,
+			Tentative: map[inputs.Kind]bool{kindMaybeShell: true, kindMaybeYAML: true},
+		})
 		col.add(nil, nil, errs...)
 	}
-	var dockerfiles []string
-	var composeFiles []string
+	explicit := explicitFiles(opt.Paths)
+	var dockerfiles, composeFiles []string
+	var others []inputs.File
 	for _, f := range files {
-		if match(filepath.Base(f.Path)) == "" {
-			// Named explicitly with a name that says nothing: YAML is
-			// taken for compose, anything else for a Dockerfile.
-			if ext := strings.ToLower(filepath.Ext(f.Path)); ext == ".yml" || ext == ".yaml" {
-				f.Kind = KindCompose
-			}
+		if explicit[f.Path] && (f.Kind == kindMaybeShell || f.Kind == kindMaybeYAML) {
+			// Named explicitly: always audited, by content.
+			f.Kind = kindByContent
 		}
 		switch f.Kind {
 		case KindDockerfile:
 			dockerfiles = append(dockerfiles, f.Path)
 		case KindCompose:
 			composeFiles = append(composeFiles, f.Path)
+		default:
+			others = append(others, f)
 		}
-	}
-	projects := groupCompose(composeFiles, explicitFiles(opt.Paths))
-	if len(opt.ComposeFiles) > 0 {
-		projects = append(projects, opt.ComposeFiles)
 	}
 	pol := policy.New(opt.Config)
 	builds := newBuildCache(opt)
 
-	// Compose projects name the Dockerfiles they build; those are audited
-	// as Dockerfiles too, once, whether or not the walk found them.
+	// Scripts, Makefiles, CI files and dev containers, and the files only
+	// their content can tell apart; a file named explicitly may turn out
+	// to be a Dockerfile or a compose file.
+	done := make([]*otherResult, len(others))
+	parallel(ctx, opt.Workers, len(others), func(i int) {
+		done[i] = auditOther(others[i], opt, pol, builds)
+	})
+	if opt.Stdin != nil {
+		done = append(done, auditStdin(ctx, opt, pol, builds))
+	}
+	var extraDockerfiles []string
+	for _, r := range done {
+		if r == nil {
+			continue
+		}
+		if r.kind != "" {
+			res.ByKind[r.kind]++
+		}
+		if r.skip != "" {
+			res.Skipped = append(res.Skipped, inputs.Skipped{Path: r.path, Reason: r.skip})
+		}
+		switch {
+		case r.asDockerfile:
+			dockerfiles = append(dockerfiles, r.path)
+		case r.asCompose:
+			composeFiles = append(composeFiles, r.path)
+		}
+		extraDockerfiles = append(extraDockerfiles, r.dockerfiles...)
+		col.add(r.v.findings, r.v.notes, r.v.errs...)
+	}
+
+	projects := groupCompose(composeFiles, explicit)
+	if len(opt.ComposeFiles) > 0 {
+		projects = append(projects, opt.ComposeFiles)
+	}
+
+	// Compose projects and dev containers name the Dockerfiles they build;
+	// those are audited as Dockerfiles too, once, whether or not the walk
+	// found them.
 	loaded := loadProjects(ctx, opt, projects, col)
 	seen := map[string]bool{}
 	for _, d := range dockerfiles {
@@ -182,10 +236,15 @@ func Run(ctx context.Context, opt Options) *Result {
 	}
 	for _, p := range loaded {
 		for _, s := range p.project.Services {
-			if s.Dockerfile != "" && !seen[filepath.Clean(s.Dockerfile)] && builds.exists(s.Dockerfile) {
-				seen[filepath.Clean(s.Dockerfile)] = true
-				dockerfiles = append(dockerfiles, s.Dockerfile)
+			if s.Dockerfile != "" {
+				extraDockerfiles = append(extraDockerfiles, s.Dockerfile)
 			}
+		}
+	}
+	for _, d := range extraDockerfiles {
+		if !seen[filepath.Clean(d)] && builds.exists(d) {
+			seen[filepath.Clean(d)] = true
+			dockerfiles = append(dockerfiles, d)
 		}
 	}
 	sort.Strings(dockerfiles)
@@ -205,9 +264,13 @@ func Run(ctx context.Context, opt Options) *Result {
 		col.add(findings, notes, err)
 	}
 
-	res.Inputs = len(dockerfiles) + len(opt.RunLines)
+	res.ByKind[KindDockerfile] += len(dockerfiles)
 	for _, p := range projects {
-		res.Inputs += len(p)
+		res.ByKind[KindCompose] += len(p)
+	}
+	res.ByKind[KindRunLine] += len(opt.RunLines)
+	for _, n := range res.ByKind {
+		res.Inputs += n
 	}
 	if ctx.Err() != nil {
 		col.add(nil, nil, &inputs.Error{Message: "audit stopped: " + ctx.Err().Error()})
@@ -233,6 +296,7 @@ func Run(ctx context.Context, opt Options) *Result {
 		return a.Message < b.Message
 	})
 	res.Notes = dedupNotes(res.Notes)
+	sort.SliceStable(res.Skipped, func(i, j int) bool { return res.Skipped[i].Path < res.Skipped[j].Path })
 	return res
 }
 

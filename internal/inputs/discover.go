@@ -80,6 +80,10 @@ type Options struct {
 	// IgnoreFile names a file of gitignore patterns read in each folder
 	// named as a root (.dockguardignore); what it matches is skipped.
 	IgnoreFile string
+	// Tentative are kinds Match gives on a guess the content must confirm
+	// (a file without an extension may be a script): a broken link with
+	// such a name is not worth an error, and ignoring one is not reported.
+	Tentative map[Kind]bool
 }
 
 // Skipped is a folder or file a walk left out, and why.
@@ -290,7 +294,9 @@ func (w *walker) walk(dir string, id dirID, ancestors []dirID, root *walkRoot) {
 		default:
 			if kind := w.match(p); kind != "" {
 				if root.ignored(p, false) {
-					w.skip(p, "ignored by "+w.opt.IgnoreFile)
+					if !w.opt.Tentative[kind] {
+						w.skip(p, "ignored by "+w.opt.IgnoreFile)
+					}
 					continue
 				}
 				w.add(p, kind)
@@ -307,12 +313,12 @@ func (w *walker) link(p, name string, chain []dirID, root *walkRoot) {
 		case errors.Is(err, fs.ErrNotExist):
 			// A dangling link cannot lead to a directory, so it can only
 			// matter if its own name is that of an input.
-			if w.match(p) != "" && !root.ignored(p, false) {
+			if w.wanted(p) && !root.ignored(p, false) {
 				w.fail(p, "broken symbolic link")
 			}
 		case errors.Is(err, syscall.ELOOP):
 			// Links that point at each other are as dead as a dangling one.
-			if w.match(p) != "" && !root.ignored(p, false) {
+			if w.wanted(p) && !root.ignored(p, false) {
 				w.fail(p, "symbolic link loop to "+readlink(p)+", not followed")
 			}
 		default:
@@ -323,7 +329,9 @@ func (w *walker) link(p, name string, chain []dirID, root *walkRoot) {
 	if !info.IsDir() {
 		if kind := w.match(p); kind != "" {
 			if root.ignored(p, false) {
-				w.skip(p, "ignored by "+w.opt.IgnoreFile)
+				if !w.opt.Tentative[kind] {
+					w.skip(p, "ignored by "+w.opt.IgnoreFile)
+				}
 				return
 			}
 			w.add(p, kind)
@@ -349,6 +357,12 @@ func (w *walker) link(p, name string, chain []dirID, root *walkRoot) {
 	// The chain slice is reused by sibling directories as the walk goes on,
 	// so the queued link needs its own copy.
 	w.linked = append(w.linked, linkedDir{path: p, target: readlink(p), id: id, ancestors: slices.Clone(chain), root: root})
+}
+
+// wanted reports whether a path names an input for sure.
+func (w *walker) wanted(p string) bool {
+	k := w.match(p)
+	return k != "" && !w.opt.Tentative[k]
 }
 
 // stop reports whether the walk must end, recording why the first time.
