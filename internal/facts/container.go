@@ -74,6 +74,35 @@ type Container struct {
 	// DisableContentTrust is set when the command line turns image
 	// verification off (--disable-content-trust).
 	DisableContentTrust Value[bool]
+
+	// Live is what only a running engine shows about the container; nil
+	// for containers read from files or command lines.
+	Live *LiveState
+}
+
+// LiveState is a container's state as the engine reports it: what it
+// actually does, beside what it is configured to do.
+type LiveState struct {
+	// Status is running, created, exited, restarting, paused or dead.
+	Status string
+	// Restarting is State.Restarting: the engine is restarting it now.
+	Restarting Value[bool]
+	// RestartCount is how often the engine restarted it since it was
+	// created (its restart policy at work).
+	RestartCount Value[int]
+	// RecentDies counts its die events within EventsWindow before the
+	// audit; unset when the engine's events could not be read.
+	RecentDies   Value[int]
+	EventsWindow string // e.g. "1h"
+	// OOMKilled is set when the kernel's OOM killer ended its last run.
+	OOMKilled Value[bool]
+	ExitCode  int
+	// ProcessUID is the effective user ID of its PID 1 as the engine's
+	// host sees it (/containers/{id}/top), for running containers whose
+	// configured user is root: a non-zero ID proves that the entrypoint
+	// dropped privileges. Unset when not looked at or not knowable (user
+	// namespace remapping shifts the IDs).
+	ProcessUID Value[string]
 }
 
 // EnvVar is one environment variable with where it was set.

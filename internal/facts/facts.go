@@ -123,6 +123,10 @@ func (v Value[T]) IsUnknown() bool { return v.State == Unknown }
 type Subject struct {
 	Kind string `json:"kind"` // stage, service, container, host, image
 	Name string `json:"name"`
+	// Host is the engine a live subject runs on (a container or Swarm
+	// service inspected through the Engine API), so one report can hold
+	// several hosts.
+	Host string `json:"host,omitempty"`
 }
 
 // Subject kinds.
