@@ -17,13 +17,30 @@ type Host struct {
 	// Packages are installed package versions from the package manager's
 	// records, when local (docker.io, runc, containerd, linux-image-…).
 	Packages map[string]string
+	// PackagesAt locates those records (/var/lib/dpkg/status).
+	PackagesAt Location
+	// PackageCVEs are, per installed package, the CVE IDs its changelog
+	// records (Debian: /usr/share/doc/<pkg>/changelog.Debian.gz): the
+	// distribution's word that it backported those fixes.
+	PackageCVEs map[string]map[string]bool
+	// ComponentPackages name the installed package that provides each
+	// component, by the cves package's component names: "kernel" →
+	// "linux-image-6.1.0-28-amd64", "engine" → "docker.io", "runc" → "runc".
+	ComponentPackages map[string]string
+	// Builds say who built each component ("engine", "containerd",
+	// "runc"): BuildUpstream for the project's own release builds
+	// (Docker's packages, release commits), BuildDistribution for a
+	// distribution's package with its own revision; absent when unknown.
+	Builds map[string]string
 
 	EngineVersion     Value[string]
 	ContainerdVersion Value[string]
 	RuncVersion       Value[string]
 	APIVersion        Value[string]
-	// AuthorizationPlugins are the daemon's authz plugins.
-	AuthorizationPlugins []string
+	// AuthorizationPlugins are the daemon's authz plugins, read at
+	// AuthorizationPluginsAt.
+	AuthorizationPlugins   []string
+	AuthorizationPluginsAt Location
 
 	// Daemon settings, from `docker info`, daemon.json and the dockerd
 	// command line; each with where it was read.
@@ -47,6 +64,12 @@ type Host struct {
 	SELinuxMode  Value[string] // enforcing, permissive, disabled
 	HostAppArmor Value[bool]   // /sys/module/apparmor/parameters/enabled
 }
+
+// Who built a component (Host.Builds).
+const (
+	BuildUpstream     = "upstream"
+	BuildDistribution = "distribution"
+)
 
 // Listener is an address the daemon listens on.
 type Listener struct {
