@@ -13,6 +13,7 @@ import (
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/policy"
 	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/dockguard/dockguard/internal/source/engine"
 )
 
 // Kinds of input.
@@ -42,6 +43,11 @@ type Options struct {
 	MaxSize int64
 	// Workers bounds parallelism; 0 means one per core.
 	Workers int
+	// Engines are Docker engines audited live (--engine, -H): their
+	// containers, Swarm services, networks and host. Live tunes how they
+	// are read (stopped containers, concurrency, progress).
+	Engines []engine.Endpoint
+	Live    engine.Options
 }
 
 // Note is information about an input that is not an error.
@@ -188,6 +194,9 @@ func Run(ctx context.Context, opt Options) *Result {
 		}
 	}
 	pol := policy.New(opt.Config)
+	// Engines are read over the network while files are parsed.
+	var engines sync.WaitGroup
+	engines.Go(func() { auditEngines(ctx, opt, pol, col) })
 	builds := newBuildCache(opt)
 
 	// Scripts, Makefiles, CI files and dev containers, and the files only
@@ -269,6 +278,10 @@ func Run(ctx context.Context, opt Options) *Result {
 		res.ByKind[KindCompose] += len(p)
 	}
 	res.ByKind[KindRunLine] += len(opt.RunLines)
+	engines.Wait()
+	if len(opt.Engines) > 0 {
+		res.ByKind[KindEngine] += len(opt.Engines)
+	}
 	for _, n := range res.ByKind {
 		res.Inputs += n
 	}

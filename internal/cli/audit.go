@@ -32,6 +32,8 @@ type auditOptions struct {
 	showIgnored   bool
 	quiet         bool
 	noColor       bool
+
+	live engineFlags
 }
 
 func newAuditCmd(s Streams) *cobra.Command {
@@ -53,7 +55,7 @@ merges them. --run takes a docker/podman run or create command line.
 Exit codes: 2 when an input could not be read or parsed (findings are still
 reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && len(o.files) == 0 && len(o.runs) == 0 {
+			if len(args) == 0 && len(o.files) == 0 && len(o.runs) == 0 && !o.live.enabled() {
 				args = []string{"."}
 			}
 			return runAudit(cmd, s, o, args)
@@ -76,6 +78,7 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f.StringVar(&o.target, "target", "", "judge this build stage instead of the last one")
 	f.StringArrayVar(&o.trusted, "trusted-registry", nil, "a registry (or registry/path prefix) images may come from; repeatable; default: any")
 	f.IntVar(&o.maxSizeMB, "max-file-size", inputs.MaxFileSize>>20, "largest input file read, in MiB")
+	o.live.register(f)
 	return cmd
 }
 
@@ -106,7 +109,15 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	}
 	rc := cfg.Rules
 	rc.TrustedRegistries = append(append([]string{}, rc.TrustedRegistries...), o.trusted...)
-	res := audit.Run(cmd.Context(), audit.Options{
+	ctx, cancel, err := o.live.context(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer cancel()
+	live, stopProgress := o.live.options(s.Err)
+	res := audit.Run(ctx, audit.Options{
+		Engines:      o.live.endpoints(),
+		Live:         live,
 		Paths:        paths,
 		ComposeFiles: o.files,
 		EnvFiles:     o.envFiles,
@@ -116,6 +127,7 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		Config:       rc,
 		MaxSize:      int64(o.maxSizeMB) << 20,
 	})
+	stopProgress()
 	ignored := applyIgnores(res, rc)
 	doc := report.Build(res)
 	withIgnored(doc, ignored, o.showIgnored)

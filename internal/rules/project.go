@@ -28,6 +28,10 @@ func attachedNetworks(c *facts.Container) []string {
 		switch {
 		case v.IsUnknown(), v.V == "host", v.V == "none", joinsOther(v.V), isHostMode(v.V):
 			return nil
+		case v.V != "bridge" && v.V != "default" && len(c.Networks) > 0:
+			// A live container is on its network mode's network and
+			// every network connected to it since.
+			return c.Networks
 		case v.V != "bridge" && v.V != "default":
 			return []string{v.V}
 		}

@@ -27,10 +27,14 @@ func init() {
 					continue
 				}
 				at := p.Origin
-				if nw := p.Networks[n]; nw != nil && nw.At.Line > 0 {
+				if nw := p.Networks[n]; nw != nil && (nw.At.Line > 0 || nw.At.Engine != "") {
 					at = nw.At
 				}
-				r.Report(facts.Subject{Kind: facts.SubjectService, Name: cs[0].Subject.Name}, at, "%d services share network %s with inter-container communication on", len(cs), n)
+				what := "services"
+				if cs[0].Subject.Kind == facts.SubjectContainer {
+					what = "containers"
+				}
+				r.Report(cs[0].Subject, at, "%d %s share network %s with inter-container communication on", len(cs), what, n)
 			}
 		},
 	})

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/signal"
 	"strconv"
 	"syscall"
 	"time"
@@ -26,10 +27,18 @@ func main() {
 	switch args[0] {
 	case "sleep":
 		n := arg(args, 1)
+		d := time.Duration(n) * time.Second
 		if n <= 0 {
-			select {}
+			d = 1 << 62
 		}
-		time.Sleep(time.Duration(n) * time.Second)
+		// As PID 1 a signal without a handler is ignored: stop on SIGTERM
+		// so containers stop at once.
+		stop := make(chan os.Signal, 1)
+		signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
+		select {
+		case <-time.After(d):
+		case <-stop:
+		}
 	case "exit":
 		os.Exit(arg(args, 1))
 	case "serve":
