@@ -90,6 +90,15 @@ func (p *Policy) Project(pr *facts.Project) []rules.Finding {
 	})
 }
 
+// Host judges a Docker host and its daemon.
+func (p *Policy) Host(h *facts.Host) []rules.Finding {
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Host != nil {
+			r.Host(h, rep)
+		}
+	})
+}
+
 // run gives every rule its own reporter and collects the findings in order.
 func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 	var out []rules.Finding
