@@ -2,11 +2,16 @@ package audit
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/policy"
+	"github.com/dockguard/dockguard/internal/source/devcontainer"
 	"github.com/dockguard/dockguard/internal/source/makefile"
 	"github.com/dockguard/dockguard/internal/source/script"
+	"github.com/dockguard/dockguard/internal/source/workflow"
 )
 
 // otherResult is one file that is not (known to be) a Dockerfile or a
@@ -98,6 +103,74 @@ func (r *otherResult) audit(path string, kind inputs.Kind, data []byte, opt Opti
 		for _, u := range makefile.Load(path, data) {
 			r.v.merge(judgeUnit(u, pol))
 		}
+	case KindGitHub, KindGitLab:
+		read := workflow.GitHub
+		if kind == KindGitLab {
+			read = workflow.GitLab
+		}
+		res, err := read(path, data)
+		if err != nil {
+			r.v.errs = append(r.v.errs, asInputError(path, err))
+			return
+		}
+		r.v.workflow(res, pol)
+	case KindDevcontainer:
+		cfg, err := devcontainer.Load(path, data)
+		if err != nil {
+			r.v.errs = append(r.v.errs, asInputError(path, err))
+			return
+		}
+		for _, n := range cfg.Notes {
+			r.v.note(n)
+		}
+		if cfg.Container == nil {
+			return
+		}
+		for _, n := range cfg.Container.Notes {
+			r.v.note(n)
+		}
+		spec := cfg.Container.Spec
+		if cfg.Dockerfile != "" {
+			r.dockerfiles = append(r.dockerfiles, cfg.Dockerfile)
+			b, _, err := builds.get(cfg.Dockerfile, cfg.BuildTarget, cfg.BuildContext)
+			switch {
+			case err == nil:
+				spec.Image = b.Container
+			case !builds.exists(cfg.Dockerfile):
+				r.v.notes = append(r.v.notes, Note{Path: path, Line: spec.Origin.Line, Message: fmt.Sprintf("the dev container builds from %s, which does not exist; its image's user is unknown", cfg.Dockerfile)})
+			default:
+				r.v.notes = append(r.v.notes, Note{Path: path, Line: spec.Origin.Line, Message: fmt.Sprintf("the dev container builds from %s, which cannot be read (%s); judged without its image", cfg.Dockerfile, firstLine(err.Error()))})
+			}
+		}
+		c := container.Map(spec)
+		c.BuiltFrom = cfg.Dockerfile
+		c.BuildArgs = cfg.BuildArgs
+		r.v.container(c, pol)
+	}
+}
+
+// workflow judges what a CI file runs: its shell code and the containers
+// the CI system starts.
+func (v *verdict) workflow(res *workflow.Result, pol *policy.Policy) {
+	v.errs = append(v.errs, res.Errors...)
+	for _, n := range res.Notes {
+		v.note(n)
+	}
+	for _, u := range res.Units {
+		v.merge(judgeUnit(u, pol))
+	}
+	for _, c := range res.Containers {
+		for _, n := range c.Notes {
+			v.note(n)
+		}
+		fc := container.Map(c.Spec)
+		if c.DecidedBy != "" {
+			fc.RuntimeBy = c.DecidedBy
+			if fc.SecurityOpt.NoNewPrivileges.State == facts.Unset {
+				fc.SecurityOpt.NoNewPrivileges = facts.UnknownBecause[bool](fc.Origin, workflow.RunnerDecides)
+			}
+		}
+		v.container(fc, pol)
 	}
 }
 

@@ -23,6 +23,12 @@ type Container struct {
 	// a variable with no value), for the report.
 	Notes []Note
 
+	// RuntimeBy names what decides the runtime settings (resources,
+	// privileges, ulimits) when the input cannot give them, as for the
+	// containers a GitLab runner starts; its runtime values are then
+	// unknown and nothing is missing. "" when the input decides them.
+	RuntimeBy string
+
 	// BuiltFrom is the Dockerfile the container's image is built from
 	// (compose build:); its image name is then a tag, not a pull.
 	BuiltFrom string

@@ -48,13 +48,11 @@ func init() {
 						r.Report(s.Subject, a.At, "%s=%s switches image verification off", a.Key, a.Value)
 					}
 				}
-				args := shell.WithoutSudo(c.Args)
-				if shell.Name(args) == "env" {
-					// env DOCKER_CONTENT_TRUST=0 docker pull …
-					for i, a := range c.Args {
-						if k, v, ok := strings.Cut(a, "="); ok && trustOff(k, v) {
-							r.Report(s.Subject, c.WordAt(i), "%s switches image verification off", a)
-						}
+				// env DOCKER_CONTENT_TRUST=0 docker pull …: the words before
+				// the command env runs.
+				for i, a := range c.Args[:len(c.Args)-len(shell.Effective(c.Args))] {
+					if k, v, ok := strings.Cut(a, "="); ok && trustOff(k, v) {
+						r.Report(s.Subject, c.WordAt(i), "%s switches image verification off", a)
 					}
 				}
 				if i, ok := trustFlag(c); ok {

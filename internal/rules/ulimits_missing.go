@@ -22,6 +22,9 @@ func init() {
 		References:  []string{"CIS Docker Benchmark 5.19"},
 		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
+			if c.RuntimeBy != "" {
+				return // decided elsewhere: unknown, not missing
+			}
 			for _, u := range c.Ulimits {
 				if u.Name == "nofile" || u.Name == "nproc" {
 					return

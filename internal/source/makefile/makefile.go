@@ -355,11 +355,11 @@ func (m *parser) expand(b *script.Builder, s string, at int) {
 			} else if ident(name) {
 				b.Put("${"+name+"}", at+i)
 			} else {
-				b.Put(Placeholder(len(ref)), at+i)
+				b.Put(script.Placeholder(len(ref)), at+i)
 			}
 			i = end
 		default:
-			b.Put(Placeholder(2), at+i)
+			b.Put(script.Placeholder(2), at+i)
 			i++
 		}
 	}
@@ -399,19 +399,4 @@ func ident(s string) bool {
 		}
 	}
 	return true
-}
-
-// Placeholder is a shell variable reference exactly n bytes wide (n >= 2):
-// $M, $MK, ${M}, ${MK}, ${MK_}, …
-func Placeholder(n int) string {
-	switch {
-	case n <= 1:
-		return "_"
-	case n == 2:
-		return "$M"
-	case n == 3:
-		return "$MK"
-	}
-	name := "MK" + strings.Repeat("_", max(0, n-5))
-	return "${" + name[:n-3] + "}"
 }

@@ -95,7 +95,7 @@ func TestOneShell(t *testing.T) {
 
 func TestPlaceholder(t *testing.T) {
 	for n := 2; n < 40; n++ {
-		if p := makefile.Placeholder(n); len(p) != n || !strings.HasPrefix(p, "$") {
+		if p := script.Placeholder(n); len(p) != n || !strings.HasPrefix(p, "$") {
 			t.Errorf("Placeholder(%d) = %q", n, p)
 		}
 	}

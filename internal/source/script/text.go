@@ -2,6 +2,7 @@ package script
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
 )
@@ -91,7 +92,8 @@ func (t *Text) FileOffset(i int) int {
 		return t.base
 	}
 	if i >= len(t.off) {
-		return int(t.off[len(t.off)-1]) + 1
+		// The end of the text: where its last byte is.
+		return int(t.off[len(t.off)-1])
 	}
 	return int(t.off[max(i, 0)])
 }
@@ -143,4 +145,20 @@ func (t *Text) Replace(i, j int, s string) {
 		return
 	}
 	t.Src = t.Src[:i] + s + t.Src[j:]
+}
+
+// Placeholder is a shell variable reference exactly n bytes wide (n >= 2):
+// $M, $MK, ${M}, ${MK}, ${MK_}, …, for a value only known when the code
+// runs (a make variable, a CI expression).
+func Placeholder(n int) string {
+	switch {
+	case n <= 1:
+		return "_"
+	case n == 2:
+		return "$M"
+	case n == 3:
+		return "$MK"
+	}
+	name := "MK" + strings.Repeat("_", max(0, n-5))
+	return "${" + name[:n-3] + "}"
 }
