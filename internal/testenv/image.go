@@ -93,6 +93,12 @@ func (d *Daemon) BuildImage(t testing.TB, name, dockerfile string, files Files) 
 	t.Helper()
 	id, err := d.buildImage(context.Background(), name, dockerfile, files)
 	if err != nil {
+		// Seen once under heavy load with the legacy builder: say what
+		// happened and try again before failing.
+		t.Logf("testenv: build %s failed, trying again: %v", name, err)
+		id, err = d.buildImage(context.Background(), name, dockerfile, files)
+	}
+	if err != nil {
 		t.Fatalf("testenv: build %s: %v", name, err)
 	}
 	return id

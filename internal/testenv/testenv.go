@@ -189,7 +189,7 @@ func Start(t testing.TB, opts Options) *Daemon {
 const wrapper = `set -e
 $DG_IP link set lo up
 $DG_IP link add dg0 type veth peer name dg1
-$DG_IP addr add 10.231.0.1/24 dev dg0
+$DG_IP addr add "$DG_SWARM_ADDR/24" dev dg0
 $DG_IP link set dg1 up
 $DG_IP link set dg0 up
 mount --make-rshared /
@@ -222,6 +222,10 @@ for a in "$@"; do
 done
 exec RUNC "$@"
 `
+
+// SwarmAddr is the address of the daemon's own interface in its network
+// namespace, for `swarm init --advertise-addr`.
+const SwarmAddr = "10.231.0.1"
 
 // remapUser is the existing account whose subordinate ranges (in the
 // daemon's private /etc/subuid) --userns-remap uses; naming an existing
@@ -295,7 +299,7 @@ func start(opts Options) (*Daemon, error) {
 	for _, u := range opts.DefaultUlimits {
 		args = append(args, "--default-ulimit", u)
 	}
-	env := append(os.Environ(), "DG_DIR="+dir, "DG_IP="+ipCommand(), "DG_DOCKERD="+dockerd)
+	env := append(os.Environ(), "DG_DIR="+dir, "DG_IP="+ipCommand(), "DG_DOCKERD="+dockerd, "DG_SWARM_ADDR="+SwarmAddr)
 	if opts.UsernsRemap {
 		group := remapGroup()
 		subid := filepath.Join(dir, "subid")

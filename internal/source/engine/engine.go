@@ -105,12 +105,13 @@ func Load(ctx context.Context, ep Endpoint, opts Options) (*Snapshot, error) {
 	}
 	defer tr.CloseIdleConnections()
 	defer cli.Close()
-	r := &reader{cli: cli, opts: opts, snap: &Snapshot{Host: ep.Host}, sem: make(chan struct{}, opts.Concurrency)}
+	r := &reader{cli: cli, ep: ep, opts: opts, snap: &Snapshot{Host: ep.Host}, sem: make(chan struct{}, opts.Concurrency)}
 	return r.load(ctx)
 }
 
 type reader struct {
 	cli  *client.Client
+	ep   Endpoint
 	opts Options
 	snap *Snapshot
 	sem  chan struct{}
@@ -279,7 +280,7 @@ func (r *reader) load(ctx context.Context) (*Snapshot, error) {
 	}
 
 	s.Project = r.project(nets)
-	s.HostFacts = hostFacts(s, nets)
+	s.HostFacts = hostFacts(s, nets, r.ep)
 	sort.Strings(s.Notes)
 	sort.Strings(s.Errors)
 	return s, nil

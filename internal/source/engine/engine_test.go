@@ -16,7 +16,9 @@ import (
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 )
 
@@ -391,5 +393,86 @@ func TestFaults(t *testing.T) {
 	time.Sleep(time.Millisecond)
 	if _, err := engine.Load(ctx, engine.Endpoint{Host: d.Host}, engine.Options{}); err == nil {
 		t.Errorf("expired context: no error")
+	}
+}
+
+// TestSwarm turns the private daemon into a Swarm manager through the API
+// and audits services created through the API: their task templates are
+// judged like containers, and Swarm secrets count as the right practice.
+func TestSwarm(t *testing.T) {
+	t.Parallel()
+	d := testenv.Start(t, testenv.Options{})
+	buildImages(t, d)
+	ctx := context.Background()
+	if _, err := d.Client.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: testenv.SwarmAddr}); err != nil {
+		t.Fatalf("swarm init: %v", err)
+	}
+	sec, err := d.Client.SecretCreate(ctx, client.SecretCreateOptions{Spec: swarm.SecretSpec{Annotations: swarm.Annotations{Name: "dbpass"}, Data: []byte("s3cret-value")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	three := uint64(3)
+	specs := []swarm.ServiceSpec{
+		{
+			Annotations: swarm.Annotations{Name: "risky"},
+			TaskTemplate: swarm.TaskSpec{ContainerSpec: &swarm.ContainerSpec{
+				Image: rootImage, Args: []string{"sleep", "0"},
+				CapabilityAdd: []string{"CAP_SYS_ADMIN"},
+				Env:           []string{"AWS_SECRET_ACCESS_KEY=q8Xv2LmN4pR7tY1wZ5bC9dF3gH6jK0sA2eU4iO7u"},
+				Mounts:        []mount.Mount{{Type: mount.TypeBind, Source: "/etc", Target: "/host/etc"}},
+			}},
+			EndpointSpec: &swarm.EndpointSpec{Ports: []swarm.PortConfig{{TargetPort: 22, PublishedPort: 2222, Protocol: network.TCP}}},
+		},
+		{
+			Annotations: swarm.Annotations{Name: "careful"},
+			TaskTemplate: swarm.TaskSpec{
+				ContainerSpec: &swarm.ContainerSpec{
+					Image: hardenedImage, User: "10001:10001", ReadOnly: true, Args: []string{"sleep", "0"},
+					CapabilityDrop: []string{"ALL"},
+					Ulimits:        []*container.Ulimit{{Name: "nofile", Soft: 1024, Hard: 1024}, {Name: "nproc", Soft: 64, Hard: 64}},
+					Secrets: []*swarm.SecretReference{{SecretID: sec.ID, SecretName: "dbpass",
+						File: &swarm.SecretReferenceFileTarget{Name: "dbpass", UID: "10001", GID: "10001", Mode: 0o400}}},
+				},
+				Resources:     &swarm.ResourceRequirements{Limits: &swarm.Limit{MemoryBytes: 64 << 20, NanoCPUs: 5e8, Pids: 64}},
+				RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure, MaxAttempts: &three},
+			},
+		},
+	}
+	for _, s := range specs {
+		if _, err := d.Client.ServiceCreate(ctx, client.ServiceCreateOptions{Spec: s}); err != nil {
+			t.Fatalf("service create %s: %v", s.Name, err)
+		}
+	}
+	snap := load(t, d, engine.Options{All: true})
+	if len(snap.Services) != 2 {
+		t.Fatalf("%d services, want 2", len(snap.Services))
+	}
+	got := bySubject(judge(snap))
+	t.Logf("risky: %v", slugs(got["risky"]))
+	t.Logf("careful: %v", slugs(got["careful"]))
+	for _, s := range []string{"dangerous-capability", "secret-in-env", "host-path-mount", "root-user", "expose-ssh", "port-all-interfaces", "memory-limit", "read-only-rootfs", "restart-policy"} {
+		if len(got["risky"][s]) == 0 {
+			t.Errorf("risky: no %s finding; got %v", s, slugs(got["risky"]))
+		}
+	}
+	for s, fs := range got["careful"] {
+		if s != "image-unpinned" && s != "no-new-privileges-missing" && s != "memory-swap" {
+			t.Errorf("careful: unexpected %s: %s", s, fs[0].Message)
+		}
+	}
+	f := got["risky"]["dangerous-capability"][0]
+	if f.Subject.Kind != facts.SubjectService || f.Subject.Host != d.Host {
+		t.Errorf("subject %+v, want a service on %s", f.Subject, d.Host)
+	}
+	if want := (facts.Location{Engine: d.Host, Object: "service risky", Field: "Spec.TaskTemplate.ContainerSpec.CapabilityAdd"}); f.At != want {
+		t.Errorf("dangerous-capability at %+v, want %+v", f.At, want)
+	}
+	if c := object(snap, "careful").Fact; !c.UsesSecrets {
+		t.Errorf("careful: Swarm secrets not recognized")
+	}
+	for _, o := range snap.Containers {
+		if strings.HasPrefix(o.Fact.Subject.Name, "risky.") || strings.HasPrefix(o.Fact.Subject.Name, "careful.") {
+			t.Errorf("task container %s judged beside its service", o.Fact.Subject.Name)
+		}
 	}
 }

@@ -162,6 +162,11 @@ func (r *reader) serviceObject(ctx context.Context, svc swarmService, networkNam
 		}
 		spec.Networks = append(spec.Networks, nm)
 	}
+	if len(spec.Networks) == 0 && hc.NetworkMode == "" {
+		// A service on no network shares none with other services (the
+		// routing mesh only carries its published ports).
+		hc.NetworkMode = "none"
+	}
 	// Published ports as the manager assigned them (an ingress port is
 	// published on every interface of every node).
 	ports := svc.Endpoint.Ports
