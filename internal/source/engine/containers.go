@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
@@ -98,7 +100,7 @@ func (r *reader) liveState(ctx context.Context, spec *container.Spec, ins *apico
 	r.mu.Lock()
 	if r.eventsOK {
 		live.RecentDies = facts.SetAt(r.dies[ins.ID], at("events"))
-		live.EventsWindow = r.opts.EventsWindow.String()
+		live.EventsWindow = window(r.opts.EventsWindow)
 	}
 	r.mu.Unlock()
 	if ins.State == nil || !ins.State.Running || ins.State.Pid <= 0 || !runsAsRoot(c.User) {
@@ -132,6 +134,17 @@ func (r *reader) liveState(ctx context.Context, spec *container.Spec, ins *apico
 		}
 	}
 	return live
+}
+
+// window writes an events window the way people say it: 1h, 30m, 90s.
+func window(d time.Duration) string {
+	switch {
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
 }
 
 // runsAsRoot reports whether a user value means root, or root by default.
