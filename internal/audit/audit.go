@@ -62,6 +62,8 @@ type Note struct {
 type Stdin struct {
 	Kind inputs.Kind
 	Data []byte
+	// Err is why standard input could not be read (too large, …).
+	Err *inputs.Error
 }
 
 // StdinPath is the path of what standard input held, in findings.
@@ -179,10 +181,28 @@ func Run(ctx context.Context, opt Options) *Result {
 	explicit := explicitFiles(opt.Paths)
 	var dockerfiles, composeFiles []string
 	var others []inputs.File
+	var preread [][]byte
 	for _, f := range files {
 		if explicit[f.Path] && (f.Kind == kindMaybeShell || f.Kind == kindMaybeYAML) {
 			// Named explicitly: always audited, by content.
 			f.Kind = kindByContent
+		}
+		var data []byte
+		if f.Kind == kindByContent {
+			// Read now: the content decides whether it joins the
+			// Dockerfiles, the compose files or the others.
+			var err error
+			if data, err = inputs.Read(f.Path, opt.MaxSize); err != nil {
+				res.ByKind[KindDockerfile]++
+				col.add(nil, nil, asInputError(f.Path, err))
+				continue
+			}
+			kind, skip := byContent(f.Path, data)
+			if skip != "" {
+				res.Skipped = append(res.Skipped, inputs.Skipped{Path: f.Path, Reason: skip})
+				continue
+			}
+			f.Kind = kind
 		}
 		switch f.Kind {
 		case KindDockerfile:
@@ -191,6 +211,7 @@ func Run(ctx context.Context, opt Options) *Result {
 			composeFiles = append(composeFiles, f.Path)
 		default:
 			others = append(others, f)
+			preread = append(preread, data)
 		}
 	}
 	pol := policy.New(opt.Config)
@@ -199,50 +220,30 @@ func Run(ctx context.Context, opt Options) *Result {
 	engines.Go(func() { auditEngines(ctx, opt, pol, col) })
 	builds := newBuildCache(opt)
 
-	// Scripts, Makefiles, CI files and dev containers, and the files only
-	// their content can tell apart; a file named explicitly may turn out
-	// to be a Dockerfile or a compose file.
-	done := make([]*otherResult, len(others))
-	parallel(ctx, opt.Workers, len(others), func(i int) {
-		done[i] = auditOther(others[i], opt, pol, builds)
+	// Scripts, Makefiles, CI files and dev containers (and the files only
+	// their content can tell apart) are audited while compose projects and
+	// Dockerfiles are: nothing there waits for them.
+	done := make([]*otherResult, len(others), len(others)+1)
+	var othersDone sync.WaitGroup
+	othersDone.Go(func() {
+		parallel(ctx, opt.Workers, len(others), func(i int) {
+			done[i] = auditOther(others[i], preread[i], opt, pol, builds)
+		})
 	})
-	if opt.Stdin != nil {
-		done = append(done, auditStdin(ctx, opt, pol, builds))
-	}
-	var extraDockerfiles []string
-	for _, r := range done {
-		if r == nil {
-			continue
-		}
-		if r.kind != "" {
-			res.ByKind[r.kind]++
-		}
-		if r.skip != "" {
-			res.Skipped = append(res.Skipped, inputs.Skipped{Path: r.path, Reason: r.skip})
-		}
-		switch {
-		case r.asDockerfile:
-			dockerfiles = append(dockerfiles, r.path)
-		case r.asCompose:
-			composeFiles = append(composeFiles, r.path)
-		}
-		extraDockerfiles = append(extraDockerfiles, r.dockerfiles...)
-		col.add(r.v.findings, r.v.notes, r.v.errs...)
-	}
 
 	projects := groupCompose(composeFiles, explicit)
 	if len(opt.ComposeFiles) > 0 {
 		projects = append(projects, opt.ComposeFiles)
 	}
 
-	// Compose projects and dev containers name the Dockerfiles they build;
-	// those are audited as Dockerfiles too, once, whether or not the walk
-	// found them.
+	// Compose projects name the Dockerfiles they build; those are audited
+	// as Dockerfiles too, once, whether or not the walk found them.
 	loaded := loadProjects(ctx, opt, projects, col)
 	seen := map[string]bool{}
 	for _, d := range dockerfiles {
 		seen[filepath.Clean(d)] = true
 	}
+	var extraDockerfiles []string
 	for _, p := range loaded {
 		for _, s := range p.project.Services {
 			if s.Dockerfile != "" {
@@ -250,12 +251,15 @@ func Run(ctx context.Context, opt Options) *Result {
 			}
 		}
 	}
-	for _, d := range extraDockerfiles {
-		if !seen[filepath.Clean(d)] && builds.exists(d) {
-			seen[filepath.Clean(d)] = true
-			dockerfiles = append(dockerfiles, d)
+	addDockerfiles := func(list *[]string, extra []string) {
+		for _, d := range extra {
+			if !seen[filepath.Clean(d)] && builds.exists(d) {
+				seen[filepath.Clean(d)] = true
+				*list = append(*list, d)
+			}
 		}
 	}
+	addDockerfiles(&dockerfiles, extraDockerfiles)
 	sort.Strings(dockerfiles)
 
 	// Projects first: the Dockerfiles they build are parsed once and kept
@@ -268,6 +272,32 @@ func Run(ctx context.Context, opt Options) *Result {
 		findings, notes, err := auditDockerfile(dockerfiles[i], opt, pol, builds)
 		col.add(findings, notes, err)
 	})
+
+	othersDone.Wait()
+	if opt.Stdin != nil {
+		done = append(done, auditStdin(ctx, opt, pol, builds))
+	}
+	// Dev containers (and standard input) may build from Dockerfiles no
+	// one has audited yet.
+	var late []string
+	for _, r := range done {
+		if r == nil {
+			continue
+		}
+		if r.kind != "" {
+			res.ByKind[r.kind]++
+		}
+		if r.skip != "" {
+			res.Skipped = append(res.Skipped, inputs.Skipped{Path: r.path, Reason: r.skip})
+		}
+		addDockerfiles(&late, r.dockerfiles)
+		col.add(r.v.findings, r.v.notes, r.v.errs...)
+	}
+	parallel(ctx, opt.Workers, len(late), func(i int) {
+		findings, notes, err := auditDockerfile(late[i], opt, pol, builds)
+		col.add(findings, notes, err)
+	})
+	dockerfiles = append(dockerfiles, late...)
 	for i, line := range opt.RunLines {
 		findings, notes, err := auditRunLine(line, i+1, pol)
 		col.add(findings, notes, err)

@@ -103,3 +103,29 @@ func BenchmarkCorpus(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "inputs/s")
 }
+
+// BenchmarkCorpusKubernetes measures recognizing the corpus' 1,014
+// Kubernetes manifests (read up to their first 8 KiB, then skipped).
+func BenchmarkCorpusKubernetes(b *testing.B) {
+	dir := corpusDir(b, "k8s")
+	var n int
+	for b.Loop() {
+		n = len(audit.Run(context.Background(), audit.Options{Paths: []string{dir}}).Skipped)
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}
+
+// BenchmarkEmbedded audits every embedded-shell fixture (scripts,
+// Makefiles, GitHub Actions, GitLab CI, dev containers) through the whole
+// pipeline, discovery included.
+func BenchmarkEmbedded(b *testing.B) {
+	var dirs []string
+	for _, k := range []string{"shell", "makefile", "github-actions", "gitlab-ci", "devcontainer"} {
+		dirs = append(dirs, filepath.Join("..", "rules", "testdata", k))
+	}
+	var n int
+	for b.Loop() {
+		n = audit.Run(context.Background(), audit.Options{Paths: dirs}).Inputs
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
+}

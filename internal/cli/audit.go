@@ -34,20 +34,25 @@ type auditOptions struct {
 	noColor       bool
 
 	live engineFlags
+	in   inputFlags
 }
 
 func newAuditCmd(s Streams) *cobra.Command {
 	o := &auditOptions{}
 	cmd := &cobra.Command{
 		Use:   "audit [PATH...] [-f COMPOSE_FILE...] [--run 'docker run …'...]",
-		Short: "Audit Dockerfiles, compose files and docker run command lines",
-		Long: `Audit the Dockerfiles and compose files named, or found under the folders
-named (default: the current folder, unless -f or --run is given). Found by
-name: Dockerfile, Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile,
-Containerfile; compose.y*ml, docker-compose*.y*ml (a folder's main compose
-file is merged with its override file, as docker compose does). A file named
-explicitly is audited whatever its name (YAML as compose, anything else as a
-Dockerfile).
+		Short: "Audit Dockerfiles, compose files, scripts, CI files, dev containers and docker run lines",
+		Long: `Audit the inputs named, or found under the folders named (default: the
+current folder, unless -f or --run is given). Found by name: Dockerfile,
+Dockerfile.*, Dockerfile-*, *.Dockerfile, *.dockerfile, Containerfile;
+compose.y*ml, docker-compose*.y*ml (a folder's main compose file is merged
+with its override file, as docker compose does); *.sh, *.bash and files with
+a shell #! line; Makefile, makefile, GNUmakefile, *.mk;
+.github/workflows/*.y*ml; .gitlab-ci.yml; .devcontainer.json and
+.devcontainer/[NAME/]devcontainer.json. node_modules and vendor folders, and
+what .dockguardignore (gitignore syntax) in a folder named matches, are
+skipped. A file named explicitly is audited whatever its name, by content.
+- reads standard input, of the kind --stdin-type names.
 
 -f files form one compose project, merged the way 'docker compose -f a -f b'
 merges them. --run takes a docker/podman run or create command line.
@@ -79,6 +84,7 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f.StringArrayVar(&o.trusted, "trusted-registry", nil, "a registry (or registry/path prefix) images may come from; repeatable; default: any")
 	f.IntVar(&o.maxSizeMB, "max-file-size", inputs.MaxFileSize>>20, "largest input file read, in MiB")
 	o.live.register(f)
+	o.in.register(f)
 	return cmd
 }
 
@@ -115,7 +121,12 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	}
 	defer cancel()
 	live, stopProgress := o.live.options(s.Err)
+	paths, stdin, err := o.in.stdin(s.In, paths, int64(o.maxSizeMB)<<20)
+	if err != nil {
+		return err
+	}
 	res := audit.Run(ctx, audit.Options{
+		Stdin:        stdin,
 		Engines:      o.live.endpoints(),
 		Live:         live,
 		Paths:        paths,
@@ -128,6 +139,7 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		MaxSize:      int64(o.maxSizeMB) << 20,
 	})
 	stopProgress()
+	o.in.report(s.Err, res)
 	ignored := applyIgnores(res, rc)
 	doc := report.Build(res)
 	withIgnored(doc, ignored, o.showIgnored)

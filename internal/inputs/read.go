@@ -236,3 +236,13 @@ func ReadIf(path string, limit int64, headLen int, accept func(head []byte) bool
 	}
 	return data, true, nil
 }
+
+// CheckText returns an *Error when data (read from somewhere other than a
+// file, such as standard input) is not text worth auditing: binary, or
+// UTF-16.
+func CheckText(path string, data []byte) error {
+	if msg := sniff(data); msg != "" {
+		return &Error{Path: path, Message: msg}
+	}
+	return nil
+}

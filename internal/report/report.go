@@ -75,6 +75,41 @@ type Summary struct {
 	Ignored   int `json:"ignored"`
 	Baselined int `json:"baselined"`
 	Fixed     int `json:"fixed"`
+	// ByKind counts the inputs audited by kind: every kind is present.
+	ByKind map[string]int `json:"byKind"`
+	// Skipped groups what the audit left out by reason, with a count and
+	// the first paths (at most MaxSkippedPaths of each).
+	Skipped []SkippedGroup `json:"skipped"`
+}
+
+// SkippedGroup is what was left out for one reason.
+type SkippedGroup struct {
+	Reason string   `json:"reason"`
+	Count  int      `json:"count"`
+	Paths  []string `json:"paths"`
+}
+
+// MaxSkippedPaths bounds the paths listed for each reason in a report.
+const MaxSkippedPaths = 10
+
+// skippedGroups groups skipped paths by reason, in the order reasons first
+// appear, listing the first paths of each.
+func skippedGroups(res *audit.Result) []SkippedGroup {
+	out := []SkippedGroup{}
+	at := map[string]int{}
+	for _, s := range res.Skipped {
+		i, ok := at[s.Reason]
+		if !ok {
+			i = len(out)
+			at[s.Reason] = i
+			out = append(out, SkippedGroup{Reason: s.Reason, Paths: []string{}})
+		}
+		out[i].Count++
+		if len(out[i].Paths) < MaxSkippedPaths {
+			out[i].Paths = append(out[i].Paths, s.Path)
+		}
+	}
+	return out
 }
 
 // Build turns an audit result into the report document.
@@ -84,7 +119,10 @@ func Build(res *audit.Result) *Document {
 		Findings:      []Finding{},
 		Errors:        []Problem{},
 		Notes:         []Problem{},
-		Summary:       Summary{Inputs: res.Inputs, BySeverity: map[rules.Severity]int{}},
+		Summary:       Summary{Inputs: res.Inputs, BySeverity: map[rules.Severity]int{}, ByKind: map[string]int{}, Skipped: skippedGroups(res)},
+	}
+	for _, k := range audit.Kinds {
+		d.Summary.ByKind[string(k)] = res.ByKind[k]
 	}
 	for _, s := range rules.Severities {
 		d.Summary.BySeverity[s] = 0

@@ -186,7 +186,7 @@ func TestSchemaMatchesCatalogue(t *testing.T) {
 	check("threats", s.Defs.Threat.Enum, strs(rules.Threats))
 	check("controls", s.Defs.Control.Enum, strs(rules.Controls))
 	check("subject kinds", s.Defs.Subject.Properties.Kind.Enum,
-		[]string{facts.SubjectStage, facts.SubjectService, facts.SubjectContainer, facts.SubjectHost, facts.SubjectImage, facts.SubjectFile})
+		[]string{facts.SubjectStage, facts.SubjectService, facts.SubjectContainer, facts.SubjectHost, facts.SubjectImage, facts.SubjectFile, facts.SubjectScript})
 }
 
 func strs[T ~string](xs []T) []string {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/audit"
 	"github.com/dockguard/dockguard/internal/rules"
 )
 
@@ -121,6 +122,13 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		}
 		tw.printf("\n")
 	}
+	if len(d.Summary.Skipped) > 0 {
+		tw.printf("%s\n", paint("\x1b[1m", "Skipped"))
+		for _, g := range d.Summary.Skipped {
+			tw.printf("  %s\n", skippedLine(g))
+		}
+		tw.printf("\n")
+	}
 	tw.printf("%s\n", summaryLine(d))
 	return tw.err
 }
@@ -151,9 +159,9 @@ func summaryLine(d *Document) string {
 	if len(parts) > 0 {
 		counts = " (" + strings.Join(parts, ", ") + ")"
 	}
-	line := fmt.Sprintf("%d %s%s in %d %s, %d %s",
+	line := fmt.Sprintf("%d %s%s in %d %s%s, %d %s",
 		d.Summary.Findings, plural(d.Summary.Findings, "finding", "findings"), counts,
-		d.Summary.Inputs, plural(d.Summary.Inputs, "input", "inputs"),
+		d.Summary.Inputs, plural(d.Summary.Inputs, "input", "inputs"), kindCounts(d),
 		d.Summary.Errors, plural(d.Summary.Errors, "error", "errors"))
 	if n := d.Summary.Ignored; n > 0 {
 		line += fmt.Sprintf(", %d ignored inline", n)
@@ -165,6 +173,34 @@ func summaryLine(d *Document) string {
 		line += fmt.Sprintf(", %d fixed since the baseline", n)
 	}
 	return line
+}
+
+// kindCounts says which kinds the inputs were, when there were several:
+// " (1693 dockerfile, 81 compose)".
+func kindCounts(d *Document) string {
+	var parts []string
+	for _, k := range audit.Kinds {
+		if n := d.Summary.ByKind[string(k)]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	if len(parts) < 2 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// skippedLine is one reason things were skipped, with the first paths.
+func skippedLine(g SkippedGroup) string {
+	s := fmt.Sprintf("%d %s: %s", g.Count, plural(g.Count, "path", "paths"), g.Reason)
+	if len(g.Paths) > 0 {
+		s += " (" + strings.Join(g.Paths, ", ")
+		if more := g.Count - len(g.Paths); more > 0 {
+			s += fmt.Sprintf(", … %d more", more)
+		}
+		s += ")"
+	}
+	return s
 }
 
 // wrap breaks text into lines of at most width columns at spaces; width <= 0

@@ -146,3 +146,14 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoad reads a dev container configuration.
+func BenchmarkLoad(b *testing.B) {
+	src := []byte(cfg)
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		if _, err := devcontainer.Load("devcontainer.json", src); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

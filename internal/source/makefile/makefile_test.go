@@ -119,3 +119,14 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoad cuts out and analyzes the recipes of a 700-line Makefile.
+func BenchmarkLoad(b *testing.B) {
+	src := []byte(strings.Repeat(mk, 40))
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		for _, u := range makefile.Load("Makefile", src) {
+			script.Analyze(u)
+		}
+	}
+}

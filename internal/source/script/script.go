@@ -27,7 +27,7 @@ type Chunk struct {
 	Text  *Text
 	Lines *Lines
 	// What names the code in messages: "shell script", "recipe", "run
-	// step".
+	// step"; errors say "cannot parse <What> as shell".
 	What string
 	// Dialect is the shell that runs it: sh, bash, dash, ash, zsh, ksh,
 	// mksh. The parser reads bash (a superset of POSIX sh); code for zsh
@@ -79,7 +79,11 @@ func Analyze(u *Unit) *Analysis {
 			if lenient[ch.Dialect] {
 				a.Notes = append(a.Notes, facts.Note{At: at, Message: fmt.Sprintf("%s for %s: not read, the parser reads bash and stopped at column %d: %s", ch.What, ch.Dialect, at.Column, msg)})
 			} else {
-				a.Errors = append(a.Errors, &inputs.Error{Path: at.Path, Line: at.Line, Message: fmt.Sprintf("cannot parse %s as shell: column %d: %s", ch.What, at.Column, msg)})
+				what := ch.What + " as shell"
+				if ch.What == "shell script" {
+					what = ch.What
+				}
+				a.Errors = append(a.Errors, &inputs.Error{Path: at.Path, Line: at.Line, Message: fmt.Sprintf("cannot parse %s: column %d: %s", what, at.Column, msg)})
 			}
 			continue
 		}

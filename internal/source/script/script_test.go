@@ -139,3 +139,12 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkAnalyze parses and analyzes a 500-line deploy script.
+func BenchmarkAnalyze(b *testing.B) {
+	src := []byte(strings.Repeat(deploy, 40))
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		script.Analyze(script.Load("deploy.sh", src))
+	}
+}

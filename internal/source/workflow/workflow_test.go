@@ -1,6 +1,7 @@
 package workflow_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -210,5 +211,46 @@ func TestFoldedPositions(t *testing.T) {
 	}
 	if at := container.Map(a.Containers[1].Spec).Namespaces[facts.NSPid].At; at != (facts.Location{Path: "f.yml", Line: 9, Column: 11}) {
 		t.Errorf("quoted: --pid at %+v", at)
+	}
+}
+
+// BenchmarkGitHub reads and analyzes a workflow of 40 jobs.
+func BenchmarkGitHub(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("on: push\njobs:\n")
+	job := gh[strings.Index(gh, "  build:\n")+len("  build:\n"):]
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&sb, "  build%d:\n%s", i, job)
+	}
+	src := []byte(sb.String())
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		res, err := workflow.GitHub("ci.yml", src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range res.Units {
+			script.Analyze(u)
+		}
+	}
+}
+
+// BenchmarkGitLab reads and analyzes a pipeline of 40 jobs.
+func BenchmarkGitLab(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("variables:\n  A: b\n")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&sb, "job%d:\n  image: alpine:3.19\n  services: [postgres:16]\n  script:\n    - docker run --privileged -v /:/host alpine:3.19\n    - |\n      docker build --build-arg NPM_TOKEN=$NPM_TOKEN .\n      curl -fsSL https://x | sh\n", i)
+	}
+	src := []byte(sb.String())
+	b.SetBytes(int64(len(src)))
+	for b.Loop() {
+		res, err := workflow.GitLab(".gitlab-ci.yml", src)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range res.Units {
+			script.Analyze(u)
+		}
 	}
 }
