@@ -1,6 +1,7 @@
 package devcontainer
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -175,7 +176,8 @@ func (p *jparser) value(depth int) (*Value, error) {
 			j++
 		}
 		text := p.src[p.i:j]
-		if _, err := strconv.ParseFloat(text, 64); err != nil {
+		if _, err := strconv.ParseFloat(text, 64); err != nil && !errors.Is(err, strconv.ErrRange) {
+			// Too large for a float64 is still a number.
 			return nil, p.fail("bad number %q", text)
 		}
 		p.i = j
