@@ -129,3 +129,22 @@ func BenchmarkEmbedded(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "files/s")
 }
+
+// TestCorpusKubernetes: every manifest of the corpus is recognized and
+// skipped as not audited yet, none is taken for another kind, and nothing
+// is an error.
+func TestCorpusKubernetes(t *testing.T) {
+	dir := corpusDir(t, "k8s")
+	res := audit.Run(context.Background(), audit.Options{Paths: []string{dir}})
+	if res.Inputs != 0 || len(res.Errors) != 0 || len(res.Findings) != 0 {
+		t.Errorf("inputs %v, errors %v, %d findings", res.ByKind, res.Errors, len(res.Findings))
+	}
+	if len(res.Skipped) < 1000 {
+		t.Errorf("%d manifests recognized, want the corpus' 1,014", len(res.Skipped))
+	}
+	for _, s := range res.Skipped {
+		if s.Reason != audit.SkipKubernetes {
+			t.Errorf("%s skipped: %s", s.Path, s.Reason)
+		}
+	}
+}
