@@ -173,6 +173,9 @@ type cappedBody struct {
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
+		if b.max < 1<<20 {
+			return 0, fmt.Errorf("%w (%d KiB)", errTooLarge, b.max>>10)
+		}
 		return 0, fmt.Errorf("%w (%d MiB)", errTooLarge, b.max>>20)
 	}
 	if int64(len(p)) > b.left {
