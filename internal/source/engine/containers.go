@@ -97,12 +97,6 @@ func (r *reader) liveState(ctx context.Context, spec *container.Spec, ins *apico
 		live.OOMKilled = facts.SetAt(st.OOMKilled, at("State.OOMKilled"))
 		live.ExitCode = st.ExitCode
 	}
-	r.mu.Lock()
-	if r.eventsOK {
-		live.RecentDies = facts.SetAt(r.dies[ins.ID], at("events"))
-		live.EventsWindow = window(r.opts.EventsWindow)
-	}
-	r.mu.Unlock()
 	if ins.State == nil || !ins.State.Running || ins.State.Pid <= 0 || !runsAsRoot(c.User) {
 		return live
 	}

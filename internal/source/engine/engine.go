@@ -193,12 +193,11 @@ func (r *reader) load(ctx context.Context) (*Snapshot, error) {
 		defer wg.Done()
 		nets, netErr = r.cli.NetworkList(ctx, client.NetworkListOptions{})
 	}()
+	// Events stream while containers are inspected; their counts are
+	// joined at the end.
+	var events sync.WaitGroup
 	if r.opts.EventsWindow > 0 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.readEvents(ctx)
-		}()
+		events.Go(func() { r.readEvents(ctx) })
 	}
 	wg.Wait()
 	if infoErr != nil {
@@ -273,7 +272,16 @@ func (r *reader) load(ctx context.Context) (*Snapshot, error) {
 		}(i)
 	}
 	wg.Wait()
+	events.Wait()
 	s.Containers = compact(s.Containers)
+	if r.eventsOK {
+		for _, o := range s.Containers {
+			at := o.Fact.Live.RestartCount.At
+			at.Field = "events"
+			o.Fact.Live.RecentDies = facts.SetAt(r.dies[o.ID], at)
+			o.Fact.Live.EventsWindow = window(r.opts.EventsWindow)
+		}
+	}
 	s.Services = compact(s.Services)
 	if err := ctx.Err(); err != nil {
 		r.fail("stopped before every container was read: %v", err)

@@ -44,11 +44,3 @@ func (r *reader) project(nets client.NetworkListResult) *facts.Project {
 	}
 	return p
 }
-
-// ICCEdge is a pair of containers that can reach each other on a network
-// with inter-container communication on.
-type ICCEdge struct {
-	Network string `json:"network"`
-	From    string `json:"from"`
-	To      string `json:"to"`
-}
