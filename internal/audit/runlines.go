@@ -36,7 +36,7 @@ func auditRunLine(line string, index int, pol *policy.Policy) ([]rules.Finding, 
 	if cmds, err := shell.Parse(line, locate); err == nil {
 		s := &facts.Script{Path: facts.RunPath, Subject: facts.Subject{Kind: facts.SubjectScript, Name: fmt.Sprintf("--run #%d", index)}}
 		script.AddCommands(s, cmds)
-		findings = append(findings, judgeScript(pol, s)...)
+		findings = append(findings, pol.Script(s)...)
 	}
 	for _, r := range results {
 		for _, n := range r.Notes {

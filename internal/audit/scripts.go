@@ -9,27 +9,6 @@ import (
 	"github.com/dockguard/dockguard/internal/source/script"
 )
 
-// judgeScript runs the rules that judge shell code on a Script fact the
-// way the policy runs the others: the rules the configuration leaves on,
-// each with its own reporter, then the configured severities.
-//
-// It belongs in package policy as (*Policy).Script, beside Build and
-// Container; it lives here until that package's owner moves it.
-func judgeScript(pol *policy.Policy, s *facts.Script) []rules.Finding {
-	var out []rules.Finding
-	for _, r := range pol.Rules {
-		if r.Script == nil {
-			continue
-		}
-		rep := rules.NewReporter(r, &pol.Config)
-		r.Script(s, rep)
-		out = append(out, rep.Findings()...)
-	}
-	out = policy.Adjust(out, pol.Config)
-	policy.Sort(out)
-	return out
-}
-
 // verdict is what auditing one input yields.
 type verdict struct {
 	findings []rules.Finding
@@ -53,7 +32,7 @@ func judgeUnit(u *script.Unit, pol *policy.Policy) *verdict {
 	for _, n := range a.Notes {
 		v.note(n)
 	}
-	v.findings = append(v.findings, judgeScript(pol, a.Script)...)
+	v.findings = append(v.findings, pol.Script(a.Script)...)
 	for _, r := range a.Containers {
 		for _, n := range r.Notes {
 			v.note(n)

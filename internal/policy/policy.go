@@ -99,6 +99,16 @@ func (p *Policy) Host(h *facts.Host) []rules.Finding {
 	})
 }
 
+// Script judges shell code that runs outside a build (scripts, Makefile
+// recipes, CI steps, --run lines).
+func (p *Policy) Script(sc *facts.Script) []rules.Finding {
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Script != nil {
+			r.Script(sc, rep)
+		}
+	})
+}
+
 // run gives every rule its own reporter and collects the findings in order.
 func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 	var out []rules.Finding
