@@ -171,6 +171,9 @@ func Start(t testing.TB, opts Options) *Daemon {
 	d, err := start(opts)
 	if d != nil {
 		t.Cleanup(func() {
+			if t.Failed() {
+				t.Logf("testenv: %s", d.tail())
+			}
 			if err := d.stop(); err != nil {
 				t.Errorf("testenv: stopping dockerd %d: %v", d.Pid, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/dockguard/dockguard/internal/testenv"
@@ -49,8 +50,20 @@ func populate(t testing.TB, d *testenv.Daemon, n int) {
 				return
 			}
 			if i%4 == 0 {
-				if _, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
-					errs <- err
+				// Under heavy load Debian's 20.10 engine has been seen to
+				// fail a start once in its network setup hook: say so and
+				// try again before failing.
+				for try := 0; ; try++ {
+					_, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{})
+					if err == nil {
+						break
+					}
+					if try == 2 {
+						errs <- err
+						break
+					}
+					t.Logf("start c%03d (try %d): %v", i, try+1, err)
+					time.Sleep(200 * time.Millisecond)
 				}
 			}
 		}(i)
