@@ -33,6 +33,8 @@ type Config struct {
 	FailOn string
 	// Rules is what the policy and the rules read.
 	Rules rules.Config
+	// Enforce is the enforcement section.
+	Enforce Enforce
 }
 
 // file is the YAML layout; every key is optional.
@@ -51,7 +53,7 @@ type file struct {
 	SUIDAllow            []scalar          `yaml:"suidAllow"`
 	TrustLabel           *scalar           `yaml:"trustLabel"`
 	TenantLabel          *scalar           `yaml:"tenantLabel"`
-	Enforce              *rawNode          `yaml:"enforce"`
+	Enforce              *enforceFile      `yaml:"enforce"`
 }
 
 // scalar is a plain value with the line it was written on.
@@ -65,14 +67,6 @@ func (s *scalar) UnmarshalYAML(n *yaml.Node) error {
 		return &lineError{n.Line, "expected a single value, not a list or map"}
 	}
 	s.Value, s.Line = n.Value, n.Line
-	return nil
-}
-
-// rawNode keeps a section dockguard does not read yet (enforce:) as written.
-type rawNode struct{ node *yaml.Node }
-
-func (r *rawNode) UnmarshalYAML(n *yaml.Node) error {
-	r.node = n
 	return nil
 }
 
@@ -236,10 +230,8 @@ func Parse(path string, data []byte) (*Config, error) {
 	if f.TenantLabel != nil {
 		rc.TenantLabel = f.TenantLabel.Value
 	}
-	if f.Enforce != nil {
-		if n := f.Enforce.node; n.Kind != yaml.MappingNode && !(n.Kind == yaml.ScalarNode && n.Tag == "!!null") {
-			return nil, fail(n.Line, "enforce: must be a map (reserved for enforcement settings)")
-		}
+	if c.Enforce, err = parseEnforce(f.Enforce, fail); err != nil {
+		return nil, err
 	}
 	return c, nil
 }

@@ -50,7 +50,12 @@ suidAllow: [/usr/bin/ping]
 trustLabel: acme.trust
 tenantLabel: acme.tenant
 enforce:
-  mode: deny
+  mode: warn
+  minSeverity: medium
+  rules: {root-user: deny, DG330: warn}
+  exempt:
+    images: [ghcr.io/acme/agent]
+    labels: [acme.exempt=true]
 `))
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +64,8 @@ enforce:
 	if c.FailOn != "medium" || len(r.Disable) != 3 || r.Severity["root-user"] != rules.High || r.MaxMemory != 2<<30 ||
 		r.MaxPids != 4096 || r.MaxRestartRetries != 5 || !r.NoDigestPinning || r.AllowedCapabilities[0] != "NET_ADMIN" ||
 		r.TrustedRegistries[0] != "ghcr.io/acme" || r.SensitivePaths[0] != "/srv/secrets" || r.SUIDAllow[0] != "/usr/bin/ping" ||
-		r.TrustLabel != "acme.trust" || r.TenantLabel != "acme.tenant" {
+		r.TrustLabel != "acme.trust" || r.TenantLabel != "acme.tenant" || c.Enforce.Mode != "warn" ||
+		c.Enforce.MinSeverity != rules.Medium || c.Enforce.Rules["root-user"] != "deny" || c.Enforce.Exempt.Images[0] != "ghcr.io/acme/agent" {
 		t.Errorf("parsed %+v", c)
 	}
 }
@@ -83,6 +89,12 @@ func TestErrorsHaveLines(t *testing.T) {
 		{"sensitivePaths: [relative/path]\n", 1, "absolute"},
 		{"trustedRegistries: ghcr.io\n", 1, ""},
 		{"enforce: 3\n", 1, "map"},
+		{"enforce:\n  mode: deny\n", 2, "enforce, warn or audit"},
+		{"enforce:\n  mod: warn\n", 2, "unknown key"},
+		{"enforce:\n  rules:\n    no-such: deny\n", 3, "no-such"},
+		{"enforce:\n  rules:\n    root-user: block\n", 3, "deny, warn or off"},
+		{"enforce:\n  exempt:\n    image: [x]\n", 3, "unknown key"},
+		{"enforce:\n  allowBuilds: perhaps\n", 2, "true or false"},
 		{"disable: [\n", 0, ""},
 	} {
 		_, err := Parse("c.yaml", []byte(tc.src))

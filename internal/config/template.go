@@ -46,6 +46,17 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 # trustLabel: dockguard.trust
 # tenantLabel: dockguard.tenant
 
-# Reserved for enforcement (authorization plugin, socket proxy).
-# enforce: {}
+# Enforcement (dockguard enforce plugin / proxy): mode enforce, warn or audit;
+# findings at or above minSeverity deny; per-rule deny, warn or off; exemptions.
+# enforce:
+#   mode: enforce
+#   minSeverity: high
+#   rules: {root-user: deny}
+#   unknownImageUser: deny
+#   allowBuilds: false
+#   allowExecRoot: false
+#   allowPlugins: false
+#   allowArchiveWrites: false
+#   maxBody: 4m
+#   exempt: {images: [], names: [], labels: [], users: []}
 `

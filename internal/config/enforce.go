@@ -1,0 +1,212 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	"github.com/dockguard/dockguard/internal/rules"
+	"go.yaml.in/yaml/v3"
+)
+
+// Enforce is the enforcement section (authorization plugin and socket
+// proxy). The zero value is the default: enforce mode, findings of
+// severity high and above deny.
+type Enforce struct {
+	// Mode is "enforce" (deny), "warn" (allow and log a warning) or
+	// "audit" (allow and log); "" is enforce.
+	Mode string
+	// MinSeverity is the lowest severity that denies; "" is high.
+	MinSeverity rules.Severity
+	// Rules overrides the decision per rule (ID, slug or control):
+	// "deny" denies whatever the severity, "warn" never denies, "off"
+	// ignores the rule.
+	Rules map[string]string
+	// UnknownImageUser is what a create whose image user cannot be asked
+	// (the daemon does not answer) is judged as: "deny" (default) or
+	// "allow".
+	UnknownImageUser string
+	// AllowBuilds lets /session and /grpc (BuildKit) through.
+	AllowBuilds bool
+	// AllowExecRoot lets exec sessions run as root.
+	AllowExecRoot bool
+	// AllowPlugins lets plugin install, enable, disable, set, upgrade and
+	// remove through (never for dockguard's own plugin).
+	AllowPlugins bool
+	// AllowArchiveWrites lets PUT /containers/{id}/archive through.
+	AllowArchiveWrites bool
+	// MaxBody is the largest request body judged, in bytes (0: 4 MiB).
+	MaxBody int64
+	// Exempt requests are allowed and logged.
+	Exempt Exemptions
+}
+
+// Exemptions name what enforcement lets through unjudged.
+type Exemptions struct {
+	// Images are repositories (ghcr.io/acme/agent) or digests
+	// (sha256:…); a repository matches every tag and digest of it.
+	Images []string
+	// Names are container names.
+	Names []string
+	// Labels are "key" or "key=value".
+	Labels []string
+	// Users are TLS client identities (the certificate's common name the
+	// daemon passes as User under --tlsverify).
+	Users []string
+}
+
+type enforceFile struct {
+	Mode               *scalar           `yaml:"mode"`
+	MinSeverity        *scalar           `yaml:"minSeverity"`
+	Rules              map[string]scalar `yaml:"rules"`
+	UnknownImageUser   *scalar           `yaml:"unknownImageUser"`
+	AllowBuilds        *scalar           `yaml:"allowBuilds"`
+	AllowExecRoot      *scalar           `yaml:"allowExecRoot"`
+	AllowPlugins       *scalar           `yaml:"allowPlugins"`
+	AllowArchiveWrites *scalar           `yaml:"allowArchiveWrites"`
+	MaxBody            *scalar           `yaml:"maxBody"`
+	Exempt             *exemptFile       `yaml:"exempt"`
+}
+
+type exemptFile struct {
+	Images []scalar `yaml:"images"`
+	Names  []scalar `yaml:"names"`
+	Labels []scalar `yaml:"labels"`
+	Users  []scalar `yaml:"users"`
+}
+
+// strictKeys rejects keys a section does not know, with their line: a node
+// decoded through UnmarshalYAML loses the decoder's KnownFields.
+func strictKeys(n *yaml.Node, section string, known ...string) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &lineError{n.Line, section + ": must be a map"}
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i]
+		ok := false
+		for _, want := range known {
+			if k.Value == want {
+				ok = true
+			}
+		}
+		if !ok {
+			return &lineError{k.Line, fmt.Sprintf("%s: unknown key %q (see `dockguard init` for every key)", section, k.Value)}
+		}
+	}
+	return nil
+}
+
+func (e *enforceFile) UnmarshalYAML(n *yaml.Node) error {
+	if err := strictKeys(n, "enforce", "mode", "minSeverity", "rules", "unknownImageUser", "allowBuilds",
+		"allowExecRoot", "allowPlugins", "allowArchiveWrites", "maxBody", "exempt"); err != nil {
+		return err
+	}
+	type plain enforceFile
+	return n.Decode((*plain)(e))
+}
+
+func (e *exemptFile) UnmarshalYAML(n *yaml.Node) error {
+	if err := strictKeys(n, "enforce.exempt", "images", "names", "labels", "users"); err != nil {
+		return err
+	}
+	type plain exemptFile
+	return n.Decode((*plain)(e))
+}
+
+func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce, error) {
+	var e Enforce
+	if f == nil {
+		return e, nil
+	}
+	if f.Mode != nil {
+		switch v := strings.ToLower(f.Mode.Value); v {
+		case "enforce", "warn", "audit":
+			e.Mode = v
+		default:
+			return e, fail(f.Mode.Line, "enforce.mode: %q is not enforce, warn or audit", f.Mode.Value)
+		}
+	}
+	if f.MinSeverity != nil {
+		sev, err := rules.ParseSeverity(f.MinSeverity.Value)
+		if err != nil {
+			return e, fail(f.MinSeverity.Line, "enforce.minSeverity: %v", err)
+		}
+		e.MinSeverity = sev
+	}
+	for k, v := range f.Rules {
+		if len(rules.Lookup(k)) == 0 {
+			return e, fail(v.Line, "enforce.rules: no rule, slug or control named %q (see `dockguard rules`)", k)
+		}
+		switch d := strings.ToLower(v.Value); d {
+		case "deny", "warn", "off":
+			if e.Rules == nil {
+				e.Rules = map[string]string{}
+			}
+			e.Rules[k] = d
+		default:
+			return e, fail(v.Line, "enforce.rules.%s: %q is not deny, warn or off", k, v.Value)
+		}
+	}
+	if f.UnknownImageUser != nil {
+		switch v := strings.ToLower(f.UnknownImageUser.Value); v {
+		case "deny", "allow":
+			e.UnknownImageUser = v
+		default:
+			return e, fail(f.UnknownImageUser.Line, "enforce.unknownImageUser: %q is not deny or allow", f.UnknownImageUser.Value)
+		}
+	}
+	for _, b := range []struct {
+		key string
+		s   *scalar
+		dst *bool
+	}{
+		{"allowBuilds", f.AllowBuilds, &e.AllowBuilds},
+		{"allowExecRoot", f.AllowExecRoot, &e.AllowExecRoot},
+		{"allowPlugins", f.AllowPlugins, &e.AllowPlugins},
+		{"allowArchiveWrites", f.AllowArchiveWrites, &e.AllowArchiveWrites},
+	} {
+		if b.s == nil {
+			continue
+		}
+		v, err := strconv.ParseBool(b.s.Value)
+		if err != nil {
+			return e, fail(b.s.Line, "enforce.%s: %q is not true or false", b.key, b.s.Value)
+		}
+		*b.dst = v
+	}
+	if f.MaxBody != nil {
+		n, err := units.RAMInBytes(f.MaxBody.Value)
+		if err != nil || n <= 0 {
+			return e, fail(f.MaxBody.Line, "enforce.maxBody: %q is not a size such as 4m", f.MaxBody.Value)
+		}
+		e.MaxBody = n
+	}
+	if x := f.Exempt; x != nil {
+		for _, s := range x.Images {
+			if strings.TrimSpace(s.Value) == "" {
+				return e, fail(s.Line, "enforce.exempt.images: empty image")
+			}
+			e.Exempt.Images = append(e.Exempt.Images, s.Value)
+		}
+		for _, s := range x.Names {
+			e.Exempt.Names = append(e.Exempt.Names, strings.TrimPrefix(s.Value, "/"))
+		}
+		for _, s := range x.Labels {
+			if k, _, _ := strings.Cut(s.Value, "="); k == "" {
+				return e, fail(s.Line, "enforce.exempt.labels: %q has no key", s.Value)
+			}
+			e.Exempt.Labels = append(e.Exempt.Labels, s.Value)
+		}
+		for _, s := range x.Users {
+			if s.Value == "" {
+				return e, fail(s.Line, "enforce.exempt.users: empty identity (the daemon sends no User without --tlsverify)")
+			}
+			e.Exempt.Users = append(e.Exempt.Users, s.Value)
+		}
+	}
+	return e, nil
+}
