@@ -426,7 +426,7 @@ func (m *mapper) mounts(h *container.HostConfig) {
 		if mm.Type == mount.TypeVolume && mm.VolumeOptions != nil && mm.VolumeOptions.DriverConfig != nil {
 			// A local-driver volume with o=bind is a bind mount of device.
 			opts := mm.VolumeOptions.DriverConfig.Options
-			if strings.Contains(","+opts["o"]+",", ",bind,") && opts["device"] != "" {
+			if LocalBind(mm.VolumeOptions.DriverConfig.Name, opts) {
 				mt.Type, mt.Source = "bind", opts["device"]
 			}
 		}

@@ -1,0 +1,149 @@
+package enforce
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/config"
+)
+
+// bypass is one attack from ../shared/research/enforcement.md as the
+// AuthZReq dockerd would send for it.
+type bypass struct {
+	name string
+	r    *Request
+}
+
+// mediumBypasses are attacks whose rule is of medium severity in the
+// catalogue: denied from enforce.minSeverity: medium, logged at the
+// default high.
+var mediumBypasses = map[string]bool{"apparmor unconfined": true, "host device": true, "userns host": true}
+
+func with(r *Request, f func(*Request)) *Request { f(r); return r }
+
+const privBody = `{"Image":"app:1","HostConfig":{"Privileged":true}}`
+
+// Bypasses is the suite every enforcement path must deny; the proxy tests
+// reuse it.
+func Bypasses() []bypass {
+	big := `{"Image":"app:1","Env":["X=` + strings.Repeat("a", DefaultMaxBody) + `"],"HostConfig":{"Privileged":true}}`
+	return []bypass{
+		{"zero-length body with a create", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) { r.RequestBody = nil })},
+		{"chunked create (no Content-Length, body not forwarded)", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) {
+			r.RequestBody = nil
+			delete(r.RequestHeaders, "Content-Length")
+		})},
+		{"Content-Length 0 with a body sent", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) { r.RequestBody = nil; r.RequestHeaders["Content-Length"] = "0" })},
+		{"body shorter than Content-Length", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) { r.RequestBody = r.RequestBody[:10] })},
+		{"oversized body", req("POST", "/v1.41/containers/create", big)},
+		{"charset content type", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) { r.RequestHeaders["Content-Type"] = "application/json; charset=utf-8" })},
+		{"text/plain content type", with(req("POST", "/v1.41/containers/create", privBody), func(r *Request) { r.RequestHeaders["Content-Type"] = "text/plain" })},
+		{"duplicate key, last wins", req("POST", "/v1.41/containers/create", `{"Image":"app:1","HostConfig":{"Privileged":false,"Privileged":true}}`)},
+		{"case-variant key", req("POST", "/v1.41/containers/create", `{"Image":"app:1","hostconfig":{"PRIVILEGED":true}}`)},
+		{"case-variant duplicate object merged", req("POST", "/v1.41/containers/create", `{"Image":"app:1","HostConfig":{"CapAdd":["NET_ADMIN"]},"hostconfig":{"Privileged":true}}`)},
+		{"trailing data", req("POST", "/v1.41/containers/create", `{"Image":"app:1"} {"HostConfig":{"Privileged":true}}`)},
+		{"trailing garbage", req("POST", "/v1.41/containers/create", `{"Image":"app:1"}x`)},
+		{"undecodable body", req("POST", "/v1.41/containers/create", `{"Image":"app:1","HostConfig":{"Privileged":"yes"}}`)},
+		{"null body", req("POST", "/v1.41/containers/create", `null`)},
+		{"URL-encoded path", req("POST", "/v1.41/%63ontainers/create", privBody)},
+		{"encoded slash", req("POST", "/v1.41/containers%2Fcreate", privBody)},
+		{"unversioned path", req("POST", "/containers/create", privBody)},
+		{"version 1 prefix", req("POST", "/v1/containers/create", privBody)},
+		{"absolute-form URI", req("POST", "http://docker/v1.41/containers/create?name=x", privBody)},
+		{"query string", req("POST", "/v1.41/containers/create?name=x&platform=linux", privBody)},
+		{"double slash", req("POST", "/v1.41//containers/create", privBody)},
+		{"dot segment", req("POST", "/v1.41/containers/./create", privBody)},
+		{"trailing slash", req("POST", "/v1.41/containers/create/", privBody)},
+		{"upper-case route", req("POST", "/v1.41/Containers/create", privBody)},
+		{"unknown route", req("POST", "/v1.41/containers/x/archive-all", `{}`)},
+		{"PUT archive", req("PUT", "/v1.41/containers/x/archive?path=/", "")},
+		{"CapAdd ALL with CapDrop ALL", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"CapAdd":["ALL"],"CapDrop":["ALL"]}}`)},
+		{"cap_sys_admin lower case", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"CapAdd":["cap_sys_admin"]}}`)},
+		{"pid namespace of another container", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"PidMode":"container:host-pid-one"}}`)},
+		{"network namespace path", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"NetworkMode":"ns:/proc/1/ns/net"}}`)},
+		{"host pid", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"PidMode":"host"}}`)},
+		{"VolumesFrom", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"VolumesFrom":["privileged-one"]}}`)},
+		{"alternate runtime", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Runtime":"unconfined-runc"}}`)},
+		{"bind mount of /", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Binds":["/:/host"]}}`)},
+		{"docker socket mount", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"bind","Source":"/run/docker.sock","Target":"/s"}]}}`)},
+		{"volume mount with local bind options", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"volume","Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"none","o":"rbind","device":"/"}}}}]}}`)},
+		{"seccomp unconfined, colon spelling", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"SecurityOpt":["seccomp:unconfined"]}}`)},
+		{"apparmor unconfined", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"SecurityOpt":["apparmor=unconfined"]}}`)},
+		{"host device", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Devices":[{"PathOnHost":"/dev/sda","PathInContainer":"/dev/sda","CgroupPermissions":"rwm"}]}}`)},
+		{"userns host", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"UsernsMode":"host"}}`)},
+		{"privileged exec", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"10001","Privileged":true}`)},
+		{"privileged exec, case-variant key", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"10001","privileged":true}`)},
+		{"root exec 0", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"0"}`)},
+		{"root exec 00", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"00"}`)},
+		{"root exec 0:0", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"0:0"}`)},
+		{"root exec root", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"root"}`)},
+		{"root exec ROOT", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"ROOT"}`)},
+		{"root exec, container runs as root", req("POST", "/v1.41/containers/rootc/exec", `{"Cmd":["sh"]}`)},
+		{"root exec, container runs as 0", req("POST", "/v1.41/containers/rootc0/exec", `{"Cmd":["sh"],"User":""}`)},
+		{"exec with no body", req("POST", "/v1.41/containers/c1/exec", "")},
+		{"update PidsLimit -1", req("POST", "/v1.41/containers/c1/update", `{"PidsLimit":-1}`)},
+		{"update PidsLimit 0", req("POST", "/v1.41/containers/c1/update", `{"PidsLimit":0}`)},
+		{"update MemorySwap -1", req("POST", "/v1.41/containers/c1/update", `{"Memory":134217728,"MemorySwap":-1}`)},
+		{"update restart always", req("POST", "/v1.41/containers/c1/update", `{"RestartPolicy":{"Name":"always"}}`)},
+		{"update with no body", req("POST", "/v1.41/containers/c1/update", "")},
+		{"volume with local bind", req("POST", "/v1.41/volumes/create", `{"Name":"h","Driver":"local","DriverOpts":{"type":"none","o":"bind","device":"/"}}`)},
+		{"volume with local bind, default driver", req("POST", "/v1.41/volumes/create", `{"Name":"h","DriverOpts":{"o":"ro, bind"}}`)},
+		{"build on host network", req("POST", "/v1.41/build?networkmode=host", "")},
+		{"build with cgroup parent", req("POST", "/v1.41/build?cgroupparent=/", "")},
+		{"BuildKit session", req("POST", "/v1.41/session", "")},
+		{"gRPC upgrade", req("POST", "/grpc", "")},
+		{"disable dockguard", req("POST", "/v1.41/plugins/dockguard/disable", "")},
+		{"disable dockguard:latest", req("POST", "/v1.41/plugins/dockguard:latest/disable?force=1", "")},
+		{"remove dockguard", req("DELETE", "/v1.41/plugins/dockguard?force=1", "")},
+		{"plugin install", req("POST", "/v1.41/plugins/pull?remote=evil/plugin", `[]`)},
+		{"privileged service", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","CapabilityAdd":["ALL"]}}}`)},
+		{"service on host network", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]},"Networks":[{"Target":"host"}]}}`)},
+		{"bad request URI", req("POST", "::", "")},
+	}
+}
+
+func TestBypassesDenied(t *testing.T) {
+	d := newDecider(config.Enforce{})
+	medium := newDecider(config.Enforce{MinSeverity: "medium"})
+	for _, b := range Bypasses() {
+		dec := d.Decide(context.Background(), b.r)
+		if mediumBypasses[b.name] {
+			if !dec.Allow || len(dec.Violations) == 0 {
+				t.Errorf("%s: at min high: %+v", b.name, dec)
+			}
+			dec = medium.Decide(context.Background(), b.r)
+		}
+		if dec.Allow {
+			t.Errorf("%s: allowed (route %s, violations %+v)", b.name, dec.Route, dec.Violations)
+		} else if dec.Msg == "" {
+			t.Errorf("%s: denied without a message", b.name)
+		}
+	}
+	// warn and audit modes allow them and report them.
+	for _, mode := range []string{"warn", "audit"} {
+		d := newDecider(config.Enforce{Mode: mode})
+		for _, b := range Bypasses() {
+			dec := d.Decide(context.Background(), b.r)
+			if !dec.Allow || len(dec.Violations) == 0 {
+				t.Errorf("%s mode, %s: %+v", mode, b.name, dec)
+			}
+		}
+	}
+}
+
+// The AuthZReq wire format decodes into Request (RequestUri, base64 body).
+func TestWireFormat(t *testing.T) {
+	wire := `{"User":"","RequestMethod":"POST","RequestUri":"/v1.41/containers/create","RequestBody":"eyJJbWFnZSI6ImFwcDoxIiwiSG9zdENvbmZpZyI6eyJQcml2aWxlZ2VkIjp0cnVlfX0=","RequestHeaders":{"Content-Type":"application/json","Content-Length":"50"}}`
+	var r Request
+	if err := json.Unmarshal([]byte(wire), &r); err != nil {
+		t.Fatal(err)
+	}
+	if string(r.RequestBody) != privBody || r.RequestURI != "/v1.41/containers/create" {
+		t.Fatalf("decoded %+v", r)
+	}
+	if dec := newDecider(config.Enforce{}).Decide(context.Background(), &r); dec.Allow {
+		t.Errorf("privileged create from the wire allowed")
+	}
+}

@@ -1,0 +1,174 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/config"
+)
+
+// fakeImages answers image and container users from maps: images named
+// notpulled… are not present, other images not listed run as root, a
+// container not listed is not found; err makes every answer fail.
+type fakeImages struct {
+	images, containers map[string]string
+	err                error
+}
+
+func (f *fakeImages) ImageUser(_ context.Context, ref string) (string, bool, error) {
+	if f.err != nil {
+		return "", false, f.err
+	}
+	if strings.HasPrefix(ref, "notpulled") {
+		return "", false, nil
+	}
+	return f.images[ref], true, nil // images not listed run as root
+}
+
+func (f *fakeImages) ContainerUser(_ context.Context, id string) (string, bool, error) {
+	if f.err != nil {
+		return "", false, f.err
+	}
+	u, ok := f.containers[id]
+	return u, ok, nil
+}
+
+var testImages = &fakeImages{
+	images:     map[string]string{"app:1": "10001:10001", "rootimg:1": "", "alpine": ""},
+	containers: map[string]string{"c1": "10001", "rootc": "", "rootc0": "0"},
+}
+
+func newDecider(e config.Enforce) *Decider {
+	return New(Settings{Config: e, Self: "dockguard"}, testImages)
+}
+
+// req builds an AuthZReq as dockerd sends it for a JSON request.
+func req(method, uri, body string) *Request {
+	r := &Request{RequestMethod: method, RequestURI: uri, RequestHeaders: map[string]string{}}
+	if body != "" {
+		r.RequestBody = []byte(body)
+		r.RequestHeaders["Content-Type"] = "application/json"
+		r.RequestHeaders["Content-Length"] = strconv.Itoa(len(body))
+	}
+	return r
+}
+
+// hardened is a create body that passes the default policy.
+const hardened = `{"Image":"app:1","User":"10001:10001","Healthcheck":{"Test":["CMD","/app"]},
+"HostConfig":{"CapDrop":["ALL"],"SecurityOpt":["no-new-privileges"],"ReadonlyRootfs":true,"Memory":268435456,"MemorySwap":268435456,
+"NanoCpus":500000000,"PidsLimit":100,"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":3},
+"Ulimits":[{"Name":"nofile","Soft":1024,"Hard":1024},{"Name":"nproc","Soft":512,"Hard":512}]}}`
+
+func TestHardenedAllowed(t *testing.T) {
+	d := newDecider(config.Enforce{})
+	for _, uri := range []string{"/v1.41/containers/create?name=web", "/containers/create"} {
+		dec := d.Decide(context.Background(), req("POST", uri, hardened))
+		if !dec.Allow {
+			t.Errorf("%s: hardened create denied: %s", uri, dec.Msg)
+		}
+	}
+	for _, r := range []*Request{
+		req("GET", "/v1.41/containers/json?all=1", ""),
+		req("GET", "/_ping", ""),
+		req("HEAD", "/_ping", ""),
+		req("GET", "/v1.41/images/ghcr.io/acme/app:1/json", ""),
+		req("POST", "/v1.41/containers/abc/start", ""),
+		req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"10001"}`),
+		req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"]}`),
+		req("POST", "/v1.41/containers/c1/update", `{"Memory":134217728,"MemorySwap":134217728}`),
+		req("POST", "/v1.41/volumes/create", `{"Name":"data"}`),
+		req("POST", "/v1.41/containers/create", `{"Image":"notpulled:1"}`),
+	} {
+		if dec := d.Decide(context.Background(), r); !dec.Allow {
+			t.Errorf("%s %s %s: denied: %s", r.RequestMethod, r.RequestURI, r.RequestBody, dec.Msg)
+		}
+	}
+}
+
+func TestDenialMessage(t *testing.T) {
+	d := newDecider(config.Enforce{})
+	dec := d.Decide(context.Background(), req("POST", "/v1.41/containers/create", `{"Image":"alpine","HostConfig":{"Privileged":true,"Binds":["/:/host","/var/run/docker.sock:/var/run/docker.sock"]}}`))
+	if dec.Allow {
+		t.Fatal("privileged create allowed")
+	}
+	if !strings.HasPrefix(dec.Msg, "privileged (DG330): ") || !strings.Contains(dec.Msg, "fix: ") || !strings.Contains(dec.Msg, "DG340") {
+		t.Errorf("message %q", dec.Msg)
+	}
+	if len(dec.Msg) > MaxMessage {
+		t.Errorf("message of %d bytes", len(dec.Msg))
+	}
+	if !strings.Contains(dec.Msg, "more (dockguard explain DG") {
+		t.Errorf("message does not count the rest: %q", dec.Msg)
+	}
+	t.Log(dec.Msg)
+}
+
+func TestModes(t *testing.T) {
+	bad := `{"Image":"alpine","HostConfig":{"Privileged":true}}`
+	for _, mode := range []string{"warn", "audit"} {
+		dec := newDecider(config.Enforce{Mode: mode}).Decide(context.Background(), req("POST", "/containers/create", bad))
+		if !dec.Allow || len(dec.Violations) == 0 || dec.Msg == "" {
+			t.Errorf("%s: %+v", mode, dec)
+		}
+	}
+	// minSeverity and per-rule overrides.
+	root := `{"Image":"rootimg:1","HostConfig":` + hardened[strings.Index(hardened, `{"CapDrop"`):]
+	if dec := newDecider(config.Enforce{}).Decide(context.Background(), req("POST", "/containers/create", root)); !dec.Allow {
+		t.Errorf("root image (medium) denied at min high: %s", dec.Msg)
+	}
+	if dec := newDecider(config.Enforce{MinSeverity: "medium"}).Decide(context.Background(), req("POST", "/containers/create", root)); dec.Allow {
+		t.Errorf("root image allowed at min medium")
+	}
+	if dec := newDecider(config.Enforce{Rules: map[string]string{"root-user": "deny"}}).Decide(context.Background(), req("POST", "/containers/create", root)); dec.Allow || !strings.Contains(dec.Msg, "DG301") {
+		t.Errorf("root-user: deny did not deny: %+v", dec)
+	}
+	if dec := newDecider(config.Enforce{Rules: map[string]string{"privileged": "off"}}).Decide(context.Background(), req("POST", "/containers/create", `{"Image":"app:1","HostConfig":{"Privileged":true}}`)); strings.Contains(dec.Msg, "DG330") {
+		t.Errorf("privileged: off still reported: %s", dec.Msg)
+	}
+}
+
+func TestExemptions(t *testing.T) {
+	bad := func(image, extra string) string {
+		return `{"Image":"` + image + `"` + extra + `,"HostConfig":{"Privileged":true}}`
+	}
+	d := newDecider(config.Enforce{Exempt: config.Exemptions{Images: []string{"ghcr.io/acme/agent", "sha256:abc"}, Names: []string{"ops"}, Labels: []string{"acme.exempt=yes"}, Users: []string{"admin"}}})
+	for _, r := range []*Request{
+		req("POST", "/containers/create", bad("ghcr.io/acme/agent:2", "")),
+		req("POST", "/containers/create", bad("other@sha256:abc", "")),
+		req("POST", "/containers/create?name=ops", bad("alpine", "")),
+		req("POST", "/containers/create", bad("alpine", `,"Labels":{"acme.exempt":"yes"}`)),
+	} {
+		if dec := d.Decide(context.Background(), r); !dec.Allow || dec.Reason == "" {
+			t.Errorf("%s: not exempt: %+v", r.RequestBody, dec)
+		}
+	}
+	r := req("POST", "/containers/create", bad("alpine", ""))
+	r.User, r.UserAuthNMethod = "admin", "TLS"
+	if dec := d.Decide(context.Background(), r); !dec.Allow {
+		t.Errorf("TLS identity not exempt")
+	}
+	for _, r := range []*Request{
+		req("POST", "/containers/create", bad("ghcr.io/acme/agent-evil:2", "")),
+		req("POST", "/containers/create?name=ops2", bad("alpine", "")),
+		req("POST", "/containers/create", bad("alpine", `,"Labels":{"acme.exempt":"no"}`)),
+	} {
+		if dec := d.Decide(context.Background(), r); dec.Allow {
+			t.Errorf("%s: exempt by mistake", r.RequestBody)
+		}
+	}
+}
+
+func TestImageUserUnknown(t *testing.T) {
+	body := `{"Image":"app:1","HostConfig":` + hardened[strings.Index(hardened, `{"CapDrop"`):]
+	down := New(Settings{}, &fakeImages{err: errors.New("connection refused")})
+	if dec := down.Decide(context.Background(), req("POST", "/containers/create", body)); dec.Allow || !strings.Contains(dec.Msg, "image-user-unknown") {
+		t.Errorf("daemon down: %+v", dec)
+	}
+	lenient := New(Settings{Config: config.Enforce{UnknownImageUser: "allow"}}, &fakeImages{err: errors.New("connection refused")})
+	if dec := lenient.Decide(context.Background(), req("POST", "/containers/create", body)); !dec.Allow {
+		t.Errorf("unknownImageUser allow: %+v", dec)
+	}
+}
