@@ -1,0 +1,178 @@
+package enforce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/testenv"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// lazyImages asks a daemon known only once it runs (the plugin must
+// answer before dockerd starts).
+type lazyImages struct{ c atomic.Pointer[client.Client] }
+
+func (l *lazyImages) get() Images { return &EngineImages{Client: l.c.Load()} }
+func (l *lazyImages) ImageUser(ctx context.Context, ref string) (string, bool, error) {
+	return l.get().ImageUser(ctx, ref)
+}
+func (l *lazyImages) ContainerUser(ctx context.Context, id string) (string, bool, error) {
+	return l.get().ContainerUser(ctx, id)
+}
+
+func TestPluginProtocol(t *testing.T) {
+	var log bytes.Buffer
+	p := NewPlugin(newDecider(config.Enforce{}), slog.New(slog.NewJSONHandler(&log, nil)))
+	srv := httptest.NewServer(p)
+	defer srv.Close()
+	call := func(path string, body any) map[string]any {
+		b, _ := json.Marshal(body)
+		res, err := http.Post(srv.URL+path, ContentType, bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		if ct := res.Header.Get("Content-Type"); ct != ContentType {
+			t.Errorf("%s: Content-Type %q", path, ct)
+		}
+		var out map[string]any
+		if err := json.NewDecoder(res.Body).Decode(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got := call("/Plugin.Activate", nil); got["Implements"].([]any)[0] != "authz" {
+		t.Errorf("activate: %v", got)
+	}
+	bad := call("/AuthZPlugin.AuthZReq", req("POST", "/v1.41/containers/create", `{"Image":"app:1","HostConfig":{"Privileged":true,"Env":["TOKEN=s3cr3t"]},"Env":["TOKEN=s3cr3t"]}`))
+	if bad["Allow"] != false || !strings.Contains(bad["Msg"].(string), "privileged (DG330)") {
+		t.Errorf("privileged: %v", bad)
+	}
+	if got := call("/AuthZPlugin.AuthZRes", req("POST", "/v1.41/containers/create", privBody)); got["Allow"] != true {
+		t.Errorf("AuthZRes: %v", got)
+	}
+	res, err := http.Post(srv.URL+"/AuthZPlugin.AuthZReq", ContentType, strings.NewReader("{not json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Response
+	_ = json.NewDecoder(res.Body).Decode(&out)
+	res.Body.Close()
+	if out.Allow {
+		t.Errorf("unreadable AuthZReq allowed")
+	}
+	if strings.Contains(log.String(), "s3cr3t") {
+		t.Errorf("the decision log holds an environment value: %s", log.String())
+	}
+	var entry map[string]any
+	if err := json.Unmarshal(bytes.SplitN(log.Bytes(), []byte("\n"), 2)[0], &entry); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"time", "route", "subject", "decision", "rules", "latency"} {
+		if _, ok := entry[k]; !ok {
+			t.Errorf("decision log without %s: %v", k, entry)
+		}
+	}
+}
+
+// TestPluginDaemon puts the plugin in front of a private dockerd
+// (--authorization-plugin) and drives it with the Engine API client.
+func TestPluginDaemon(t *testing.T) {
+	imgs := &lazyImages{}
+	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.NewJSONHandler(testWriter{t}, nil)))
+	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
+	imgs.c.Store(d.Client)
+	files := testenv.Files{"app": testenv.App(t)}
+	d.BuildImage(t, "dg-root:test", "FROM scratch\nCOPY app /\nENTRYPOINT [\"/app\"]\n", files)
+	d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT [\"/app\"]\n", files)
+	ctx := context.Background()
+	checkPluginMatrix(ctx, t, d.Client)
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+
+func hardenedHost() *container.HostConfig {
+	pids, mem := int64(100), int64(256<<20)
+	h := &container.HostConfig{CapDrop: []string{"ALL"}, SecurityOpt: []string{"no-new-privileges"}, ReadonlyRootfs: true,
+		RestartPolicy: container.RestartPolicy{Name: "on-failure", MaximumRetryCount: 3}}
+	h.Memory, h.MemorySwap, h.NanoCPUs, h.PidsLimit = mem, mem, 5e8, &pids
+	h.Ulimits = []*container.Ulimit{{Name: "nofile", Soft: 1024, Hard: 1024}, {Name: "nproc", Soft: 512, Hard: 512}}
+	return h
+}
+
+// checkPluginMatrix runs the enforcement matrix against a daemon guarded
+// by dockguard (as a plugin or through the proxy).
+func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
+	t.Helper()
+	denied := func(what string, err error, want string) {
+		t.Helper()
+		if err == nil {
+			t.Errorf("%s: allowed", what)
+			return
+		}
+		if !strings.Contains(err.Error(), "authorization denied by plugin dockguard: ") && !strings.Contains(err.Error(), "dockguard") || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v (want %q)", what, err, want)
+		}
+	}
+	res, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "hardened", Config: &container.Config{Image: "dg-hardened:test", Cmd: []string{"sleep", "0"}}, HostConfig: hardenedHost()})
+	if err != nil {
+		t.Fatalf("hardened create denied: %v", err)
+	}
+	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "insecure", Config: &container.Config{Image: "dg-hardened:test"},
+		HostConfig: &container.HostConfig{Privileged: true, Binds: []string{"/:/host"}}})
+	denied("privileged create", err, "privileged (DG330): ")
+	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "sock", Config: &container.Config{Image: "dg-hardened:test"},
+		HostConfig: &container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}})
+	denied("socket mount", err, "DG340")
+	// Image not present: allowed to the daemon, which answers 404.
+	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Config: &container.Config{Image: "dg-absent:test"}, HostConfig: &container.HostConfig{Privileged: true}})
+	if err == nil || strings.Contains(err.Error(), "authorization denied") {
+		t.Errorf("absent image: %v (want the daemon's 404)", err)
+	}
+	if _, err := c.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatalf("start hardened: %v", err)
+	}
+	_, err = c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}, Privileged: true, User: "10001"})
+	denied("privileged exec", err, "exec-privileged")
+	for _, u := range []string{"0", "00", "root", "0:0"} {
+		_, err = c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}, User: u})
+		denied("exec --user "+u, err, "exec-root")
+	}
+	if _, err := c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}}); err != nil {
+		t.Errorf("exec as the container's user 10001: %v", err)
+	}
+	rootRes, err := c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "rootish", Config: &container.Config{Image: "dg-root:test", Cmd: []string{"sleep", "0"}}, HostConfig: hardenedHost()})
+	if err != nil {
+		t.Fatalf("root image create (medium, allowed at min high): %v", err)
+	}
+	if _, err := c.ContainerStart(ctx, rootRes.ID, client.ContainerStartOptions{}); err == nil {
+		_, err = c.ExecCreate(ctx, rootRes.ID, client.ExecCreateOptions{Cmd: []string{"/app"}})
+		denied("exec as a root container's user", err, "exec-root")
+	}
+	unlimited := int64(-1)
+	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{PidsLimit: &unlimited}})
+	denied("update PidsLimit -1", err, "update-pids-unlimited")
+	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 256 << 20, MemorySwap: -1}})
+	denied("update MemorySwap -1", err, "update-swap-unlimited")
+	if _, err := c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 128 << 20, MemorySwap: 128 << 20}}); err != nil {
+		t.Errorf("tightening update: %v", err)
+	}
+	_, err = c.VolumeCreate(ctx, client.VolumeCreateOptions{Name: "hostroot", Driver: "local", DriverOpts: map[string]string{"type": "none", "o": "bind", "device": "/"}})
+	denied("bind volume", err, "volume-bind")
+	_, err = c.PluginDisable(ctx, "dockguard", client.PluginDisableOptions{Force: true})
+	denied("disable dockguard", err, "plugin-self")
+	if _, err := c.ContainerList(ctx, client.ContainerListOptions{All: true}); err != nil {
+		t.Errorf("list: %v", err)
+	}
+}
