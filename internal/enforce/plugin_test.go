@@ -100,7 +100,10 @@ func TestPluginDaemon(t *testing.T) {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func hardenedHost() *container.HostConfig {
 	pids, mem := int64(100), int64(256<<20)
