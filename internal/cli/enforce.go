@@ -1,0 +1,241 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/enforce"
+	"github.com/moby/moby/client"
+	"github.com/spf13/cobra"
+)
+
+// PluginDir is where dockerd looks for plugin sockets.
+const PluginDir = "/run/docker/plugins"
+
+func newEnforceCmd(s Streams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "enforce",
+		Short: "Refuse insecure containers at docker run time (authorization plugin)",
+		Long:  "dockguard enforce serves a Docker authorization plugin that judges every API request with the same rules as the audit.",
+	}
+	cmd.AddCommand(newEnforcePluginCmd(s), newEnforceCheckCmd(s))
+	return cmd
+}
+
+type enforceFlags struct {
+	config, mode, name, socket, host, logLevel string
+}
+
+func pluginSocket(name, socket string) string {
+	if socket != "" {
+		return socket
+	}
+	return filepath.Join(PluginDir, name+".sock")
+}
+
+func newEnforcePluginCmd(s Streams) *cobra.Command {
+	var f enforceFlags
+	cmd := &cobra.Command{
+		Use:   "plugin",
+		Short: "Serve the authorization plugin (dockerd --authorization-plugin=NAME)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runPlugin(cmd.Context(), s, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
+	fl.StringVar(&f.mode, "mode", "", "enforce (deny), warn (allow and log) or audit (log); overrides the file")
+	fl.StringVar(&f.name, "name", "dockguard", "plugin name, as given to dockerd --authorization-plugin")
+	fl.StringVar(&f.socket, "socket", "", "socket to serve (default /run/docker/plugins/NAME.sock)")
+	fl.StringVarP(&f.host, "host", "H", "", "daemon to ask for image users (default $DOCKER_HOST or unix:///var/run/docker.sock)")
+	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
+	return cmd
+}
+
+func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {
+	switch f.mode {
+	case "", "enforce", "warn", "audit":
+	default:
+		return fmt.Errorf("--mode %q: want enforce, warn or audit", f.mode)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %v", err)
+	}
+	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
+	path := f.config
+	if path == "" {
+		path = config.Find(".")
+	}
+	host := f.host
+	if host == "" {
+		host = os.Getenv("DOCKER_HOST")
+	}
+	if host == "" {
+		host = "unix:///var/run/docker.sock"
+	}
+	cli, err := client.New(client.WithHost(host), client.WithUserAgent("dockguard-enforce"))
+	if err != nil {
+		return fmt.Errorf("engine %s: %w", host, err)
+	}
+	defer cli.Close()
+	images := &enforce.EngineImages{Client: cli}
+	load := func() (*enforce.Decider, error) {
+		c := config.Default()
+		if path != "" {
+			var err error
+			if c, err = config.Load(path); err != nil {
+				return nil, err
+			}
+		}
+		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: f.name, ModeOverride: f.mode}, images), nil
+	}
+	d, err := load()
+	if err != nil {
+		return err
+	}
+	p := enforce.NewPlugin(d, log)
+	sock := pluginSocket(f.name, f.socket)
+	l, err := listenUnix(sock, 0o660)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	r := &enforce.Reloader{Path: path, Load: load, Set: p.Set, Log: log, Hup: hup}
+	go r.Run(ctx)
+	log.Info("serving", "socket", sock, "name", f.name, "mode", d.Mode(), "config", path, "engine", host)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+		_ = os.Remove(sock)
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+// listenUnix listens on a unix socket, replacing a stale one (nothing
+// answers on it) but never one that is being served.
+func listenUnix(path string, mode os.FileMode) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(path); err == nil {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("%s is already served by another process", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(path, mode); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func newEnforceCheckCmd(s Streams) *cobra.Command {
+	var name, socket string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Ask the running plugin to activate and decide a sample request; exit 0 only if it answers",
+		Long:  "Run it before naming the plugin in daemon.json and sending dockerd SIGHUP: dockerd exits when a reload names a plugin that does not answer.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			sock := pluginSocket(name, socket)
+			if err := checkPlugin(cmd.Context(), sock, timeout, s); err != nil {
+				fmt.Fprintf(s.Err, "dockguard: plugin at %s: %v\n", sock, err)
+				return &exitError{ExitError}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "dockguard", "plugin name")
+	cmd.Flags().StringVar(&socket, "socket", "", "plugin socket (default /run/docker/plugins/NAME.sock)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for each answer")
+	return cmd
+}
+
+func checkPlugin(ctx context.Context, sock string, timeout time.Duration, s Streams) error {
+	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+		},
+	}}
+	post := func(path string, body, out any) error {
+		b, _ := json.Marshal(body)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://plugin"+path, bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", enforce.ContentType)
+		req.Header.Set("Accept", enforce.ContentType)
+		res, err := hc.Do(req)
+		if err != nil {
+			return err
+		}
+		defer res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s answered %s", path, res.Status)
+		}
+		return json.NewDecoder(res.Body).Decode(out)
+	}
+	var act struct{ Implements []string }
+	if err := post("/Plugin.Activate", nil, &act); err != nil {
+		return err
+	}
+	authz := false
+	for _, i := range act.Implements {
+		authz = authz || i == "authz"
+	}
+	if !authz {
+		return fmt.Errorf("it does not implement authz (%v)", act.Implements)
+	}
+	body := []byte(`{"Image":"dockguard-check","User":"1000","HostConfig":{"Privileged":true}}`)
+	var ping, create enforce.Response
+	if err := post("/AuthZPlugin.AuthZReq", &enforce.Request{RequestMethod: "GET", RequestURI: "/_ping"}, &ping); err != nil {
+		return err
+	}
+	if err := post("/AuthZPlugin.AuthZReq", &enforce.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create",
+		RequestBody: body, RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": fmt.Sprint(len(body))}}, &create); err != nil {
+		return err
+	}
+	if !ping.Allow {
+		return errors.New("it denies GET /_ping: dockerd and the CLI would fail")
+	}
+	verdict := "denied"
+	if create.Allow {
+		verdict = "allowed (warn or audit mode, or the sample is exempt)"
+	}
+	fmt.Fprintf(s.Out, "plugin at %s answers: GET /_ping allowed; sample privileged create %s\n", sock, verdict)
+	return nil
+}
