@@ -179,3 +179,26 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 		t.Errorf("list: %v", err)
 	}
 }
+
+// TestBypassesThroughPlugin sends every bypass as the raw AuthZReq JSON
+// dockerd would post to the plugin.
+func TestBypassesThroughPlugin(t *testing.T) {
+	srv := httptest.NewServer(NewPlugin(New(Settings{Config: config.Enforce{MinSeverity: "medium"}, Self: "dockguard"}, testImages), nil))
+	defer srv.Close()
+	for _, b := range Bypasses() {
+		body, err := json.Marshal(b.r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.Post(srv.URL+"/AuthZPlugin.AuthZReq", ContentType, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out Response
+		err = json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if err != nil || res.StatusCode != 200 || out.Allow || out.Msg == "" {
+			t.Errorf("%s: status %d, %+v, %v", b.name, res.StatusCode, out, err)
+		}
+	}
+}
