@@ -101,6 +101,7 @@ func Bypasses() []bypass {
 		{"privileged service", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","CapabilityAdd":["ALL"]}}}`)},
 		{"service on host network", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Target":"/s"}]},"Networks":[{"Target":"host"}]}}`)},
 		{"bad request URI", req("POST", "::", "")},
+		{"HostConfig at start (API 1.23)", req("POST", "/v1.23/containers/c1/start", `{"Privileged":true}`)},
 	}
 }
 

@@ -245,6 +245,12 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 	}
 	switch t.route.kind {
 	case kindAllow:
+		if t.route.pattern == "/containers/{id}/start" {
+			// API < 1.24 applied a HostConfig given at start.
+			if b := bytes.TrimSpace(r.RequestBody); len(b) > 0 && string(b) != "{}" && string(b) != "null" {
+				j.failClosed("start-with-config", "a HostConfig given at start (API before 1.24) is not judged")
+			}
+		}
 	case kindCreate:
 		j.create(ctx, t, r)
 	case kindUpdate:
