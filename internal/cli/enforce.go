@@ -12,6 +12,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -30,12 +32,13 @@ func newEnforceCmd(s Streams) *cobra.Command {
 		Short: "Refuse insecure containers at docker run time (authorization plugin)",
 		Long:  "dockguard enforce serves a Docker authorization plugin that judges every API request with the same rules as the audit.",
 	}
-	cmd.AddCommand(newEnforcePluginCmd(s), newEnforceCheckCmd(s))
+	cmd.AddCommand(newEnforcePluginCmd(s), newEnforceCheckCmd(s), newEnforceProxyCmd(s))
 	return cmd
 }
 
 type enforceFlags struct {
 	config, mode, name, socket, host, logLevel string
+	listen, upstream, socketMode               string
 }
 
 func pluginSocket(name, socket string) string {
@@ -65,75 +68,167 @@ func newEnforcePluginCmd(s Streams) *cobra.Command {
 	return cmd
 }
 
-func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {
+// policySetup is what the plugin and the proxy share: the decision log,
+// the loader of the configuration and the daemon asked for image users.
+type policySetup struct {
+	log  *slog.Logger
+	path string
+	host string
+	load func() (*enforce.Decider, error)
+	cli  *client.Client
+}
+
+func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 	switch f.mode {
 	case "", "enforce", "warn", "audit":
 	default:
-		return fmt.Errorf("--mode %q: want enforce, warn or audit", f.mode)
+		return nil, fmt.Errorf("--mode %q: want enforce, warn or audit", f.mode)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
-		return fmt.Errorf("--log-level: %v", err)
+		return nil, fmt.Errorf("--log-level: %v", err)
 	}
-	log := slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level}))
-	path := f.config
-	if path == "" {
-		path = config.Find(".")
+	ps := &policySetup{log: slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level})), path: f.config, host: f.host}
+	if ps.path == "" {
+		ps.path = config.Find(".")
 	}
-	host := f.host
-	if host == "" {
-		host = os.Getenv("DOCKER_HOST")
+	if ps.host == "" {
+		ps.host = os.Getenv("DOCKER_HOST")
 	}
-	if host == "" {
-		host = "unix:///var/run/docker.sock"
+	if ps.host == "" {
+		ps.host = "unix:///var/run/docker.sock"
 	}
-	cli, err := client.New(client.WithHost(host), client.WithUserAgent("dockguard-enforce"))
+	cli, err := client.New(client.WithHost(ps.host), client.WithUserAgent("dockguard-enforce"))
 	if err != nil {
-		return fmt.Errorf("engine %s: %w", host, err)
+		return nil, fmt.Errorf("engine %s: %w", ps.host, err)
 	}
-	defer cli.Close()
+	ps.cli = cli
 	images := &enforce.EngineImages{Client: cli}
-	load := func() (*enforce.Decider, error) {
+	ps.load = func() (*enforce.Decider, error) {
 		c := config.Default()
-		if path != "" {
+		if ps.path != "" {
 			var err error
-			if c, err = config.Load(path); err != nil {
+			if c, err = config.Load(ps.path); err != nil {
 				return nil, err
 			}
 		}
-		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: f.name, ModeOverride: f.mode}, images), nil
+		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: self, ModeOverride: f.mode}, images), nil
 	}
-	d, err := load()
+	return ps, nil
+}
+
+// serveUntilDone serves with reloads until SIGINT or SIGTERM.
+func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, serve func() error, shutdown func()) error {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
+	go r.Run(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- serve() }()
+	select {
+	case <-ctx.Done():
+		shutdown()
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {
+	ps, err := setupPolicy(s, f, f.name)
 	if err != nil {
 		return err
 	}
-	p := enforce.NewPlugin(d, log)
+	defer ps.cli.Close()
+	d, err := ps.load()
+	if err != nil {
+		return err
+	}
+	p := enforce.NewPlugin(d, ps.log)
 	sock := pluginSocket(f.name, f.socket)
 	l, err := listenUnix(sock, 0o660)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	r := &enforce.Reloader{Path: path, Load: load, Set: p.Set, Log: log, Hup: hup}
-	go r.Run(ctx)
-	log.Info("serving", "socket", sock, "name", f.name, "mode", d.Mode(), "config", path, "engine", host)
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case <-ctx.Done():
+	ps.log.Info("serving", "socket", sock, "name", f.name, "mode", d.Mode(), "config", ps.path, "engine", ps.host)
+	return serveUntilDone(ctx, ps, p, func() error { return srv.Serve(l) }, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 		_ = os.Remove(sock)
-		return nil
-	case err := <-errc:
+	})
+}
+
+func newEnforceProxyCmd(s Streams) *cobra.Command {
+	var f enforceFlags
+	cmd := &cobra.Command{
+		Use:   "proxy --listen unix:///run/dockguard.sock --upstream unix:///var/run/docker.sock",
+		Short: "Serve an Engine API socket that forwards only what the policy allows",
+		Long:  "The proxy reads each HTTP/1.1 request, decides it as the plugin does, forwards the exact bytes it judged and streams the answer; attach and exec streams pass once the daemon switches the connection. HTTP/2 and gRPC are refused.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runProxy(cmd.Context(), s, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.listen, "listen", "", "unix://PATH to serve (required)")
+	fl.StringVar(&f.upstream, "upstream", "unix:///var/run/docker.sock", "unix://PATH of the daemon")
+	fl.StringVar(&f.socketMode, "socket-mode", "0660", "permissions of the served socket")
+	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
+	fl.StringVar(&f.mode, "mode", "", "enforce (deny), warn (allow and log) or audit (log); overrides the file")
+	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
+	return cmd
+}
+
+func unixPath(flag, v string) (string, error) {
+	p, ok := strings.CutPrefix(v, "unix://")
+	if !ok || !filepath.IsAbs(p) {
+		return "", fmt.Errorf("--%s %q: want unix:///absolute/path", flag, v)
+	}
+	return p, nil
+}
+
+func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
+	listen, err := unixPath("listen", f.listen)
+	if err != nil {
 		return err
 	}
+	upstream, err := unixPath("upstream", f.upstream)
+	if err != nil {
+		return err
+	}
+	mode, err := strconv.ParseUint(f.socketMode, 8, 32)
+	if err != nil || mode > 0o777 {
+		return fmt.Errorf("--socket-mode %q: want an octal mode such as 0660", f.socketMode)
+	}
+	f.host = f.upstream // image users are asked of the daemon itself
+	ps, err := setupPolicy(s, f, "")
+	if err != nil {
+		return err
+	}
+	defer ps.cli.Close()
+	d, err := ps.load()
+	if err != nil {
+		return err
+	}
+	p := enforce.NewPlugin(d, ps.log)
+	l, err := listenUnix(listen, os.FileMode(mode))
+	if err != nil {
+		return err
+	}
+	px := &enforce.Proxy{Plugin: p, Log: ps.log, Dial: func(ctx context.Context) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
+	}}
+	ps.log.Info("proxy serving", "listen", listen, "upstream", upstream, "mode", d.Mode(), "config", ps.path)
+	return serveUntilDone(ctx, ps, p, func() error { return px.Serve(l) }, func() {
+		l.Close()
+		px.Close()
+		_ = os.Remove(listen)
+	})
 }
 
 // listenUnix listens on a unix socket, replacing a stale one (nothing

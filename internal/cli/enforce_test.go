@@ -3,9 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -52,5 +56,68 @@ func TestEnforcePluginAndCheck(t *testing.T) {
 	}
 	if code := Main(context.Background(), []string{"enforce", "plugin", "--socket", sock, "--mode", "loud"}, Streams{Out: &out, Err: &errb}); code == 0 {
 		t.Errorf("--mode loud accepted")
+	}
+}
+
+func TestEnforceProxy(t *testing.T) {
+	dir := t.TempDir()
+	upstream := filepath.Join(dir, "daemon.sock")
+	ul, err := net.Listen("unix", upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		_, _ = io.WriteString(w, "OK")
+	})}
+	go func() { _ = srv.Serve(ul) }()
+	defer srv.Close()
+	listen := filepath.Join(dir, "dg.sock")
+	if err := os.WriteFile(filepath.Join(dir, "none.yaml"), []byte("enforce:\n  mode: enforce\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var perr bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"enforce", "proxy", "--listen", "unix://" + listen, "--upstream", "unix://" + upstream, "--config", filepath.Join(dir, "none.yaml"), "--socket-mode", "0600"}, Streams{Out: &bytes.Buffer{}, Err: &perr})
+	}()
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", listen)
+	}}}
+	var res *http.Response
+	for i := 0; i < 100; i++ {
+		time.Sleep(20 * time.Millisecond)
+		if res, err = hc.Get("http://d/v1.41/_ping"); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("ping through the proxy: %v (%s)", err, perr.String())
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || string(b) != "OK" {
+		t.Errorf("ping: %d %q", res.StatusCode, b)
+	}
+	if fi, err := os.Stat(listen); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("socket mode: %v %v", fi.Mode(), err)
+	}
+	res, err = hc.Post("http://d/v1.41/containers/create", "application/json", strings.NewReader(`{"Image":"x","User":"1000","HostConfig":{"Privileged":true}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 403 || !strings.Contains(string(b), "privileged (DG330)") || hits.Load() != 1 {
+		t.Errorf("privileged create: %d %s (daemon hit %d times)", res.StatusCode, b, hits.Load())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("proxy exit %d: %s", code, perr.String())
+	}
+	if code := Main(context.Background(), []string{"enforce", "proxy", "--listen", "tcp://0.0.0.0:2375"}, Streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}); code == 0 {
+		t.Errorf("a tcp listener without TLS was accepted")
 	}
 }
