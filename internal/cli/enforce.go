@@ -38,7 +38,7 @@ func newEnforceCmd(s Streams) *cobra.Command {
 
 type enforceFlags struct {
 	config, mode, name, socket, host, logLevel string
-	listen, upstream, socketMode               string
+	listen, upstream, socketMode, metrics      string
 }
 
 func pluginSocket(name, socket string) string {
@@ -65,6 +65,7 @@ func newEnforcePluginCmd(s Streams) *cobra.Command {
 	fl.StringVar(&f.socket, "socket", "", "socket to serve (default /run/docker/plugins/NAME.sock)")
 	fl.StringVarP(&f.host, "host", "H", "", "daemon to ask for image users (default $DOCKER_HOST or unix:///var/run/docker.sock)")
 	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
+	fl.StringVar(&f.metrics, "metrics-listen", "", "serve Prometheus /metrics and /healthz on HOST:PORT or unix://PATH")
 	return cmd
 }
 
@@ -118,13 +119,30 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 }
 
 // serveUntilDone serves with reloads until SIGINT or SIGTERM.
-func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, serve func() error, shutdown func()) error {
+func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, metricsAddr string, serve func() error, shutdown func()) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
+	if metricsAddr != "" {
+		m := enforce.NewMetrics()
+		p.Observe = func(dec *enforce.Decision) { m.Observe(p.Decider(), dec) }
+		r.Observe = m.Reloaded
+		network, addr := "tcp", metricsAddr
+		if path, ok := strings.CutPrefix(metricsAddr, "unix://"); ok {
+			network, addr = "unix", path
+		}
+		ml, err := net.Listen(network, addr)
+		if err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		msrv := &http.Server{Handler: m.Handler(p), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = msrv.Serve(ml) }()
+		defer msrv.Close()
+		ps.log.Info("metrics serving", "listen", ml.Addr().String())
+	}
 	go r.Run(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
@@ -155,7 +173,7 @@ func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {
 	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
 	ps.log.Info("serving", "socket", sock, "name", f.name, "mode", d.Mode(), "config", ps.path, "engine", ps.host)
-	return serveUntilDone(ctx, ps, p, func() error { return srv.Serve(l) }, func() {
+	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return srv.Serve(l) }, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
@@ -181,6 +199,7 @@ func newEnforceProxyCmd(s Streams) *cobra.Command {
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
 	fl.StringVar(&f.mode, "mode", "", "enforce (deny), warn (allow and log) or audit (log); overrides the file")
 	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
+	fl.StringVar(&f.metrics, "metrics-listen", "", "serve Prometheus /metrics and /healthz on HOST:PORT or unix://PATH")
 	return cmd
 }
 
@@ -224,7 +243,7 @@ func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
 		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
 	}}
 	ps.log.Info("proxy serving", "listen", listen, "upstream", upstream, "mode", d.Mode(), "config", ps.path)
-	return serveUntilDone(ctx, ps, p, func() error { return px.Serve(l) }, func() {
+	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return px.Serve(l) }, func() {
 		l.Close()
 		px.Close()
 		_ = os.Remove(listen)

@@ -81,7 +81,7 @@ func TestEnforceProxy(t *testing.T) {
 	var perr bytes.Buffer
 	done := make(chan int, 1)
 	go func() {
-		done <- Main(ctx, []string{"enforce", "proxy", "--listen", "unix://" + listen, "--upstream", "unix://" + upstream, "--config", filepath.Join(dir, "none.yaml"), "--socket-mode", "0600"}, Streams{Out: &bytes.Buffer{}, Err: &perr})
+		done <- Main(ctx, []string{"enforce", "proxy", "--listen", "unix://" + listen, "--upstream", "unix://" + upstream, "--config", filepath.Join(dir, "none.yaml"), "--socket-mode", "0600", "--metrics-listen", "unix://" + filepath.Join(dir, "metrics.sock")}, Streams{Out: &bytes.Buffer{}, Err: &perr})
 	}()
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", listen)
@@ -112,6 +112,20 @@ func TestEnforceProxy(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != 403 || !strings.Contains(string(b), "privileged (DG330)") || hits.Load() != 1 {
 		t.Errorf("privileged create: %d %s (daemon hit %d times)", res.StatusCode, b, hits.Load())
+	}
+	mc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(dir, "metrics.sock"))
+	}}}
+	for path, want := range map[string]string{"/healthz": "ok mode=enforce", "/metrics": `dockguard_enforce_decisions_total{outcome="deny",route="/containers/create"} 1`} {
+		res, err := mc.Get("http://m" + path)
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q", path, want)
+		}
 	}
 	cancel()
 	if code := <-done; code != 0 {

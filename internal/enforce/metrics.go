@@ -1,0 +1,76 @@
+package enforce
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the Prometheus series of the plugin and the proxy.
+type Metrics struct {
+	reg       *prometheus.Registry
+	decisions *prometheus.CounterVec
+	rules     *prometheus.CounterVec
+	latency   prometheus.Histogram
+	reloads   *prometheus.CounterVec
+	started   time.Time
+}
+
+// NewMetrics registers dockguard's series on a registry of their own.
+func NewMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry(), started: time.Now()}
+	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dockguard_enforce_decisions_total", Help: "Requests decided, by outcome (allow, deny, warn, audit) and route.",
+	}, []string{"outcome", "route"})
+	m.rules = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dockguard_enforce_violations_total", Help: "Violations found, by rule and whether they denied.",
+	}, []string{"rule", "denied"})
+	m.latency = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name: "dockguard_enforce_decision_seconds", Help: "Time to decide a request (decode, image lookup, rules).",
+		Buckets: []float64{25e-6, 50e-6, 100e-6, 250e-6, 500e-6, 1e-3, 5e-3, 25e-3, 100e-3, 1},
+	})
+	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dockguard_enforce_config_reloads_total", Help: "Configuration reloads, by result (ok, failed).",
+	}, []string{"result"})
+	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+// Observe records a decision (Plugin.Observe).
+func (m *Metrics) Observe(d *Decider, dec *Decision) {
+	m.decisions.WithLabelValues(d.Outcome(dec), dec.Route).Inc()
+	for _, v := range dec.Violations {
+		denied := "false"
+		if v.Deny && d.mode == "enforce" {
+			denied = "true"
+		}
+		m.rules.WithLabelValues(v.Rule, denied).Inc()
+	}
+	m.latency.Observe(dec.Latency.Seconds())
+}
+
+// Reloaded records a reload (Reloader.Observe).
+func (m *Metrics) Reloaded(ok bool) {
+	if ok {
+		m.reloads.WithLabelValues("ok").Inc()
+	} else {
+		m.reloads.WithLabelValues("failed").Inc()
+	}
+}
+
+// Handler serves /metrics and /healthz (200 while a policy is loaded).
+func (m *Metrics) Handler(p *Plugin) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		if p.Decider() == nil {
+			http.Error(w, "no policy loaded", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok mode=" + p.Decider().Mode() + "\n"))
+	})
+	return mux
+}
