@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -254,5 +255,49 @@ func TestProxyLoad(t *testing.T) {
 		if derr+perr > 0 {
 			t.Errorf("%s: %d errors direct, %d through the proxy (wrong status counts as an error)", tc.name, derr, perr)
 		}
+	}
+}
+
+// TestBypassesThroughProxy sends every bypass of the suite as the raw
+// HTTP request a client would send to the proxy; none may reach the
+// daemon (a stand-in that counts what it gets).
+func TestBypassesThroughProxy(t *testing.T) {
+	upstream := filepath.Join(t.TempDir(), "daemon.sock")
+	ul, err := net.Listen("unix", upstream)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hits atomic.Int32
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		t.Errorf("reached the daemon: %s %s", r.Method, r.RequestURI)
+	})}
+	go func() { _ = srv.Serve(ul) }()
+	defer srv.Close()
+	sock := startProxy(t, New(Settings{Config: config.Enforce{MinSeverity: "medium"}, Self: "dockguard"}, testImages), upstream)
+	for _, b := range Bypasses() {
+		var raw strings.Builder
+		fmt.Fprintf(&raw, "%s %s HTTP/1.1\r\nHost: d\r\n", b.r.RequestMethod, b.r.RequestURI)
+		body := b.r.RequestBody
+		if ct, ok := b.r.RequestHeaders["Content-Type"]; ok {
+			fmt.Fprintf(&raw, "Content-Type: %s\r\n", ct)
+		}
+		_, hasCL := b.r.RequestHeaders["Content-Length"]
+		switch {
+		case len(body) > DefaultMaxBody:
+			fmt.Fprintf(&raw, "Content-Length: %d\r\n\r\n", len(body)) // refused before the body is read
+		case !hasCL && strings.Contains(b.name, "chunked"):
+			fmt.Fprintf(&raw, "Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n", len(privBody), privBody)
+		default:
+			fmt.Fprintf(&raw, "Content-Length: %d\r\n\r\n%s", len(body), body)
+		}
+		got := rawRoundTrip(t, sock, raw.String())
+		f := strings.Fields(got)
+		if len(f) < 2 || f[1] < "400" {
+			t.Errorf("%s: %q", b.name, got)
+		}
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d bypasses reached the daemon", hits.Load())
 	}
 }
