@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -96,6 +98,45 @@ func TestPluginDaemon(t *testing.T) {
 	d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT [\"/app\"]\n", files)
 	ctx := context.Background()
 	checkPluginMatrix(ctx, t, d.Client)
+	checkDockerCLI(t, d.Host)
+}
+
+// checkDockerCLI runs the real docker CLI against the guarded daemon.
+func checkDockerCLI(t *testing.T, host string) {
+	t.Helper()
+	docker, err := exec.LookPath("docker")
+	if err != nil {
+		t.Log("no docker CLI: the CLI part is skipped")
+		return
+	}
+	run := func(args ...string) (string, error) {
+		cmd := exec.Command(docker, append([]string{"-H", host}, args...)...)
+		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run("create", "--privileged", "-v", "/:/host", "dg-hardened:test")
+	if err == nil || !strings.Contains(out, "authorization denied by plugin dockguard: privileged (DG330): ") || !strings.Contains(out, "fix: ") {
+		t.Errorf("docker create --privileged: %v: %s", err, out)
+	}
+	out, err = run("create", "--name", "cli-hardened", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
+		"--memory", "256m", "--memory-swap", "256m", "--cpus", "0.5", "--pids-limit", "100", "--restart", "on-failure:3",
+		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512", "dg-hardened:test", "sleep", "0")
+	if err != nil {
+		t.Errorf("docker create (hardened): %v: %s", err, out)
+	}
+	if out, err := run("exec", "--privileged", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-privileged") {
+		t.Errorf("docker exec --privileged: %v: %s", err, out)
+	}
+	if out, err := run("exec", "-u", "0", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-root") {
+		t.Errorf("docker exec -u 0: %v: %s", err, out)
+	}
+	if out, err := run("exec", "hardened", "/app"); err != nil {
+		t.Errorf("docker exec as the image's user: %v: %s", err, out)
+	}
+	if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-pids-unlimited") {
+		t.Errorf("docker update --pids-limit -1: %v: %s", err, out)
+	}
 }
 
 type testWriter struct{ t *testing.T }
