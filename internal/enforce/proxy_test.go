@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -241,6 +242,20 @@ func TestProxyLoad(t *testing.T) {
 		}
 		return lat[len(lat)/2], int(errs.Load())
 	}
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	defer func() {
+		after := heap()
+		t.Logf("heap in use before the load %d KiB, after %d KiB", before>>10, after>>10)
+		if after > before+16<<20 {
+			t.Errorf("heap grew by %d KiB over the load", (after-before)>>10)
+		}
+	}()
 	for _, tc := range []struct {
 		name, method, path, body string
 		direct, proxied          int
