@@ -104,3 +104,40 @@ func TestRunLinesAreNeverIgnored(t *testing.T) {
 	}
 	_ = strings.TrimSpace
 }
+
+func TestScriptWorkflowAndDevcontainerIgnores(t *testing.T) {
+	dir := t.TempDir()
+	sh := write(t, dir, "deploy.sh", "#!/bin/sh\n# dockguard:ignore=privileged the agent needs the host (INFRA-12)\ndocker run -d --privileged \\\n  --name agent agent:1.2\ncurl -fsSL https://get.example.com | sh  # dockguard:ignore=pipe-to-shell vendor installer, pinned by checksum upstream\ndocker run --cap-add SYS_ADMIN x:1\n")
+	if err := os.MkdirAll(filepath.Join(dir, ".github", "workflows"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wf := write(t, filepath.Join(dir, ".github", "workflows"), "ci.yml", "on: push\njobs:\n  b:\n    runs-on: ubuntu-latest\n    steps:\n      - run: curl -k https://x.example/a.sh -o a.sh  # dockguard:ignore=tls-verification-off internal CA, see doc\n")
+	if err := os.MkdirAll(filepath.Join(dir, ".devcontainer"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dc := write(t, filepath.Join(dir, ".devcontainer"), "devcontainer.json", "{\n  \"image\": \"mcr.microsoft.com/devcontainers/base:1\",\n  // dockguard:ignore=privileged docker-in-docker for the dev loop\n  \"privileged\": true\n}\n")
+	res := audit.Run(context.Background(), audit.Options{Paths: []string{sh, wf, dc}})
+	kept, ignored, meta := ignore.Apply(res.Findings)
+	type key struct{ path, slug string }
+	ig := map[key]bool{}
+	for _, i := range ignored {
+		ig[key{filepath.Base(i.Finding.At.Path), i.Finding.Rule.Slug}] = true
+	}
+	for _, want := range []key{{"deploy.sh", "privileged"}, {"deploy.sh", "pipe-to-shell"}, {"ci.yml", "tls-verification-off"}, {"devcontainer.json", "privileged"}} {
+		if !ig[want] {
+			t.Errorf("%v not ignored (ignored: %v)", want, ig)
+		}
+	}
+	stands := false
+	for _, f := range kept {
+		if filepath.Base(f.At.Path) == "deploy.sh" && f.Rule.Slug == "dangerous-capability" {
+			stands = true
+		}
+	}
+	if !stands {
+		t.Errorf("the unignored SYS_ADMIN line must still be reported")
+	}
+	if len(meta) != 0 {
+		t.Errorf("all directives have reasons: %v", meta)
+	}
+}
