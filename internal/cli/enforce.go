@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,6 +41,7 @@ func newEnforceCmd(s Streams) *cobra.Command {
 type enforceFlags struct {
 	config, mode, name, socket, host, logLevel string
 	listen, upstream, socketMode, metrics      string
+	tlsCert, tlsKey, tlsCA                     string
 }
 
 func pluginSocket(name, socket string) string {
@@ -193,7 +196,10 @@ func newEnforceProxyCmd(s Streams) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "listen", "", "unix://PATH to serve (required)")
+	fl.StringVar(&f.listen, "listen", "", "unix://PATH, or tcp://HOST:PORT with --tls-cert, --tls-key and --tls-ca (required)")
+	fl.StringVar(&f.tlsCert, "tls-cert", "", "server certificate for a tcp:// listener")
+	fl.StringVar(&f.tlsKey, "tls-key", "", "server key for a tcp:// listener")
+	fl.StringVar(&f.tlsCA, "tls-ca", "", "CA that client certificates must chain to (required on tcp://); the certificate's CN is the identity enforce.exempt.users names")
 	fl.StringVar(&f.upstream, "upstream", "unix:///var/run/docker.sock", "unix://PATH of the daemon")
 	fl.StringVar(&f.socketMode, "socket-mode", "0660", "permissions of the served socket")
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
@@ -212,10 +218,6 @@ func unixPath(flag, v string) (string, error) {
 }
 
 func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
-	listen, err := unixPath("listen", f.listen)
-	if err != nil {
-		return err
-	}
 	upstream, err := unixPath("upstream", f.upstream)
 	if err != nil {
 		return err
@@ -223,6 +225,27 @@ func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
 	mode, err := strconv.ParseUint(f.socketMode, 8, 32)
 	if err != nil || mode > 0o777 {
 		return fmt.Errorf("--socket-mode %q: want an octal mode such as 0660", f.socketMode)
+	}
+	var l net.Listener
+	listen := f.listen
+	if addr, ok := strings.CutPrefix(f.listen, "tcp://"); ok {
+		if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
+			return errors.New("--listen tcp:// needs --tls-cert, --tls-key and --tls-ca: the API is never served in the clear or to unauthenticated clients")
+		}
+		cfg, err := serverTLS(f.tlsCert, f.tlsKey, f.tlsCA)
+		if err != nil {
+			return err
+		}
+		tl, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		l = tls.NewListener(tl, cfg)
+		listen = ""
+	} else {
+		if listen, err = unixPath("listen", f.listen); err != nil {
+			return err
+		}
 	}
 	f.host = f.upstream // image users are asked of the daemon itself
 	ps, err := setupPolicy(s, f, "")
@@ -235,19 +258,39 @@ func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
 		return err
 	}
 	p := enforce.NewPlugin(d, ps.log)
-	l, err := listenUnix(listen, os.FileMode(mode))
-	if err != nil {
-		return err
+	if l == nil {
+		if l, err = listenUnix(listen, os.FileMode(mode)); err != nil {
+			return err
+		}
 	}
 	px := &enforce.Proxy{Plugin: p, Log: ps.log, Dial: func(ctx context.Context) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
 	}}
-	ps.log.Info("proxy serving", "listen", listen, "upstream", upstream, "mode", d.Mode(), "config", ps.path)
+	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "mode", d.Mode(), "config", ps.path)
 	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return px.Serve(l) }, func() {
 		l.Close()
 		px.Close()
-		_ = os.Remove(listen)
+		if listen != "" {
+			_ = os.Remove(listen)
+		}
 	})
+}
+
+// serverTLS requires and verifies client certificates against ca.
+func serverTLS(certFile, keyFile, caFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-cert/--tls-key: %w", err)
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--tls-ca: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--tls-ca %s: no PEM certificate", caFile)
+	}
+	return &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert, MinVersion: tls.VersionTLS12}, nil
 }
 
 // listenUnix listens on a unix socket, replacing a stale one (nothing

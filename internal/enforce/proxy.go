@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -156,6 +157,20 @@ func (p *Proxy) handle(c net.Conn) {
 	p.track(c, true)
 	defer p.track(c, false)
 	defer c.Close()
+	// Over TLS with client certificates, the client's identity is the
+	// certificate's common name, as dockerd gives it to plugins.
+	var user, authn string
+	if tc, ok := c.(*tls.Conn); ok {
+		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+		if err := tc.Handshake(); err != nil {
+			p.logf("TLS handshake: %v", err)
+			return
+		}
+		_ = tc.SetDeadline(time.Time{})
+		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+			user, authn = certs[0].Subject.CommonName, "TLS"
+		}
+	}
 	br := bufio.NewReaderSize(c, 32<<10)
 	var up net.Conn
 	var upr *bufio.Reader
@@ -226,7 +241,7 @@ func (p *Proxy) handle(c net.Conn) {
 				}
 			}
 		}
-		ar := &Request{RequestMethod: req.Method, RequestURI: req.RequestURI, RequestBody: body, RequestHeaders: map[string]string{}}
+		ar := &Request{User: user, UserAuthNMethod: authn, RequestMethod: req.Method, RequestURI: req.RequestURI, RequestBody: body, RequestHeaders: map[string]string{}}
 		for k, v := range req.Header {
 			ar.RequestHeaders[k] = v[len(v)-1]
 		}
