@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -91,6 +92,9 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(enforce.GCPercent)
 	}
 	ps := &policySetup{log: slog.New(slog.NewJSONHandler(s.Err, &slog.HandlerOptions{Level: level})), path: f.config, host: f.host}
 	if ps.path == "" {
