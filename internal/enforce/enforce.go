@@ -354,7 +354,7 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		j.subject = "container (unnamed)"
 	}
 	j.subject += " image " + req.Config.Image
-	if why := j.d.exempt(name, req.Config); why != "" {
+	if why := j.d.exempt(ctx, name, req.Config); why != "" {
 		j.reason = why
 		return
 	}
@@ -433,7 +433,13 @@ func (j *judgement) namespaces(h *apicontainer.HostConfig) {
 
 func localBind(driver string, opts map[string]string) bool { return container.LocalBind(driver, opts) }
 
-func (d *Decider) exempt(name string, c *apicontainer.Config) string {
+// ImageDigests is implemented by Images that can tell an image's ID and
+// repository digests, so a digest exemption matches an image run by tag.
+type ImageDigests interface {
+	ImageDigests(ctx context.Context, ref string) ([]string, error)
+}
+
+func (d *Decider) exempt(ctx context.Context, name string, c *apicontainer.Config) string {
 	for _, n := range d.cfg.Exempt.Names {
 		if n == name && name != "" {
 			return "exempt container name " + name
@@ -446,10 +452,23 @@ func (d *Decider) exempt(name string, c *apicontainer.Config) string {
 		}
 	}
 	repo, digest := splitRef(c.Image)
+	var known []string // the image's ID and repository digests, asked once
+	asked := false
 	for _, im := range d.cfg.Exempt.Images {
 		if strings.HasPrefix(im, "sha256:") {
 			if digest == im {
 				return "exempt image digest " + im
+			}
+			if !asked {
+				asked = true
+				if id, ok := d.images.(ImageDigests); ok && digest == "" {
+					known, _ = id.ImageDigests(ctx, c.Image)
+				}
+			}
+			for _, k := range known {
+				if k == im {
+					return "exempt image digest " + im
+				}
 			}
 			continue
 		}

@@ -28,6 +28,13 @@ func (f *fakeImages) ImageUser(_ context.Context, ref string) (string, bool, err
 	return f.images[ref], true, nil // images not listed run as root
 }
 
+func (f *fakeImages) ImageDigests(_ context.Context, ref string) ([]string, error) {
+	if ref == "pinned:1" {
+		return []string{"sha256:abc"}, nil
+	}
+	return []string{"sha256:" + ref}, nil
+}
+
 func (f *fakeImages) ContainerUser(_ context.Context, id string) (string, bool, error) {
 	if f.err != nil {
 		return "", false, f.err
@@ -138,6 +145,7 @@ func TestExemptions(t *testing.T) {
 	for _, r := range []*Request{
 		req("POST", "/containers/create", bad("ghcr.io/acme/agent:2", "")),
 		req("POST", "/containers/create", bad("other@sha256:abc", "")),
+		req("POST", "/containers/create", bad("pinned:1", "")), // its digest, asked of the daemon
 		req("POST", "/containers/create?name=ops", bad("alpine", "")),
 		req("POST", "/containers/create", bad("alpine", `,"Labels":{"acme.exempt":"yes"}`)),
 	} {

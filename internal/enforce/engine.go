@@ -2,6 +2,7 @@ package enforce
 
 import (
 	"context"
+	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -39,4 +40,20 @@ func (e *EngineImages) ContainerUser(ctx context.Context, id string) (string, bo
 		return "", true, nil
 	}
 	return res.Container.Config.User, true, nil
+}
+
+// ImageDigests implements ImageDigests: the image's ID and the digests of
+// its repository references.
+func (e *EngineImages) ImageDigests(ctx context.Context, ref string) ([]string, error) {
+	res, err := e.Client.ImageInspect(ctx, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := []string{res.ID}
+	for _, rd := range res.RepoDigests {
+		if _, dg, ok := strings.Cut(rd, "@"); ok {
+			out = append(out, dg)
+		}
+	}
+	return out, nil
 }

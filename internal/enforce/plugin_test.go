@@ -95,10 +95,16 @@ func TestPluginDaemon(t *testing.T) {
 	imgs.c.Store(d.Client)
 	files := testenv.Files{"app": testenv.App(t)}
 	d.BuildImage(t, "dg-root:test", "FROM scratch\nCOPY app /\nENTRYPOINT [\"/app\"]\n", files)
-	d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT [\"/app\"]\n", files)
+	hardenedID := d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT [\"/app\"]\n", files)
 	ctx := context.Background()
 	checkPluginMatrix(ctx, t, d.Client)
 	checkDockerCLI(t, d.Host)
+	// A digest exemption matches the image run by tag (its ID asked of
+	// the daemon).
+	dx := New(Settings{Config: config.Enforce{Exempt: config.Exemptions{Images: []string{hardenedID}}}}, &EngineImages{Client: d.Client})
+	if dec := dx.Decide(ctx, req("POST", "/v1.41/containers/create", `{"Image":"dg-hardened:test","HostConfig":{"Privileged":true}}`)); !dec.Allow || !strings.Contains(dec.Reason, "exempt image digest") {
+		t.Errorf("digest exemption by tag: %+v", dec)
+	}
 }
 
 // checkDockerCLI runs the real docker CLI against the guarded daemon.
