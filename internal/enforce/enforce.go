@@ -512,13 +512,20 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 	user, how := req.User, "--user "+req.User
 	if strings.TrimSpace(user) == "" {
 		how = "the container's user"
+		unknown := j.d.cfg.UnknownImageUser != "allow" // the same setting as for creates
 		if j.d.images == nil {
+			if !unknown {
+				return
+			}
 			user = "root"
 			how += " (unknown: no daemon to ask)"
 		} else {
 			u, found, err := j.d.images.ContainerUser(ctx, id)
 			switch {
 			case err != nil:
+				if !unknown {
+					return
+				}
 				user, how = "root", how+" (unknown: "+truncate(err.Error(), 60)+")"
 			case !found:
 				return // the daemon answers 404

@@ -179,4 +179,11 @@ func TestImageUserUnknown(t *testing.T) {
 	if dec := lenient.Decide(context.Background(), req("POST", "/containers/create", body)); !dec.Allow {
 		t.Errorf("unknownImageUser allow: %+v", dec)
 	}
+	exec := req("POST", "/containers/c1/exec", `{"Cmd":["sh"]}`)
+	if dec := down.Decide(context.Background(), exec); dec.Allow || !strings.Contains(dec.Msg, "exec-root") {
+		t.Errorf("exec, container user unknown: %+v", dec)
+	}
+	if dec := lenient.Decide(context.Background(), exec); !dec.Allow {
+		t.Errorf("exec, container user unknown, unknownImageUser allow: %+v", dec)
+	}
 }
