@@ -58,7 +58,7 @@ func NewRoot(s Streams) *cobra.Command {
 	root.SetIn(s.In)
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
-	root.AddCommand(newAuditCmd(s), newRulesCmd(s), newExplainCmd(s), newVersionCmd(s), newInitCmd(s), newEnforceCmd(s))
+	root.AddCommand(newAuditCmd(s), newRulesCmd(s), newExplainCmd(s), newVersionCmd(s), newInitCmd(s), newEnforceCmd(s), newHardenCmd(s))
 	return root
 }
 

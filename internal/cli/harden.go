@@ -1,0 +1,102 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/dockguard/dockguard/internal/audit"
+	"github.com/dockguard/dockguard/internal/harden"
+	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/spf13/cobra"
+)
+
+type hardenOpts struct {
+	runs       []string
+	configPath string
+	public     bool
+	noComments bool
+	write      bool
+	noBackup   bool
+}
+
+func newHardenCmd(s Streams) *cobra.Command {
+	o := &hardenOpts{}
+	cmd := &cobra.Command{
+		Use:   "harden [--run 'COMMAND LINE']... | FILE",
+		Short: "Print the hardened form of a docker run line, a compose file or a Dockerfile",
+		Long: `harden writes the settings that fix what dockguard reports, in your own text:
+a non-root user, a read-only root filesystem with a tmpfs /tmp, cap-drop ALL,
+no-new-privileges, memory (with equal swap), CPU, PIDs and nofile/nproc limits,
+a bounded restart policy and ports bound to 127.0.0.1. What it cannot fix
+(a privileged container, a sensitive host mount) is listed on stderr with the
+manual fix, never removed.
+
+With --run, the hardened command line alone is printed on stdout.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(o.configPath)
+			if err != nil {
+				return err
+			}
+			opt := harden.Options{Config: cfg.Rules, PublicPorts: o.public, NoComments: o.noComments}
+			if len(o.runs) > 0 {
+				if len(args) > 0 {
+					return errors.New("give either --run lines or a file, not both")
+				}
+				return hardenRuns(s, o.runs, opt)
+			}
+			if len(args) != 1 {
+				return errors.New("harden needs --run 'COMMAND LINE' or one file")
+			}
+			return hardenFile(s, args[0], o, opt)
+		},
+	}
+	f := cmd.Flags()
+	f.StringArrayVar(&o.runs, "run", nil, "a docker run / docker create / podman run command line to harden (repeatable)")
+	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml found from the working folder upward)")
+	f.BoolVar(&o.public, "public", false, "keep published ports on every interface instead of binding them to 127.0.0.1")
+	f.BoolVar(&o.noComments, "no-comments", false, "do not add `# dockguard:` comments to changed lines")
+	f.BoolVar(&o.write, "write", false, "rewrite the file in place instead of printing a diff")
+	f.BoolVar(&o.noBackup, "no-backup", false, "with --write, keep no FILE.bak copy")
+	return cmd
+}
+
+func hardenRuns(s Streams, lines []string, opt harden.Options) error {
+	for _, line := range lines {
+		res, err := harden.Run(line, opt)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(s.Out, res.Line)
+		for _, n := range res.Notes {
+			fmt.Fprintf(s.Err, "note: %s\n", n)
+		}
+		manual(s, audit.Run(context.Background(), audit.Options{RunLines: []string{res.Line}, Config: opt.Config}).Findings, res.Fixed)
+	}
+	return nil
+}
+
+// manual lists on stderr what a re-audit still finds: harden does not fix
+// it, a person must.
+func manual(s Streams, findings []rules.Finding, fixed []string) {
+	done := map[string]bool{}
+	for _, f := range fixed {
+		done[f] = true
+	}
+	seen := map[string]bool{}
+	for _, f := range findings {
+		if done[f.Rule.Slug] {
+			continue
+		}
+		key := f.Rule.Slug + "\x00" + f.Message
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		fmt.Fprintf(s.Err, "manual: %s (%s) %s: %s\n  fix: %s\n", f.Rule.Slug, f.Rule.ID, f.Severity, f.Message, f.Rule.Remediation)
+	}
+}
+
+func hardenFile(s Streams, path string, o *hardenOpts, opt harden.Options) error {
+	return fmt.Errorf("%s: hardening files is not implemented yet", path)
+}

@@ -1,0 +1,40 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestHardenRun(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, filepath.Join(dir, ".dockguard.yaml"), "maxMemory: 256m\nmaxPids: 100\nmaxRestartRetries: 3\n")
+	r := run(t, "harden", "--config", cfg, "--run", "docker run -d --restart always -p 8080:80 --privileged nginx:1.27")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	want := "docker run -d --restart on-failure:3 -p 127.0.0.1:8080:80 --privileged --user 10001:10001 --read-only --tmpfs /tmp --cap-drop ALL --cap-add NET_BIND_SERVICE --security-opt no-new-privileges --memory 256m --memory-swap 256m --cpus 1 --pids-limit 100 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27\n"
+	if r.out != want {
+		t.Errorf("stdout\n got %q\nwant %q", r.out, want)
+	}
+	if !strings.Contains(r.err, "manual: privileged (DG330)") {
+		t.Errorf("the privileged flag is not listed for a manual fix:\n%s", r.err)
+	}
+	// Idempotent through the CLI too.
+	again := run(t, "harden", "--config", cfg, "--run", strings.TrimSpace(r.out))
+	if again.out != r.out {
+		t.Errorf("second pass changed the line:\n%s%s", r.out, again.out)
+	}
+	// Public ports stay public with --public.
+	pub := run(t, "harden", "--public", "--config", cfg, "--run", "docker run -p 8080:80 nginx:1.27")
+	if !strings.Contains(pub.out, " -p 8080:80 ") {
+		t.Errorf("--public rebound the port: %s", pub.out)
+	}
+	// A line docker refuses is an error, with nothing on stdout.
+	bad := run(t, "harden", "--run", "docker run --frobnicate nginx")
+	if bad.code == 0 || bad.out != "" {
+		t.Errorf("a bad line: exit %d, stdout %q", bad.code, bad.out)
+	}
+	_ = os.Remove(cfg)
+}

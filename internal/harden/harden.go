@@ -1,0 +1,164 @@
+// Package harden turns what dockguard audits into its hardened form: the
+// same input with the settings that fix the findings dockguard knows how to
+// fix, written into the user's own text (the bytes around each change are
+// kept as they were), and notes for what needs a person.
+package harden
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/docker/go-units"
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+// Defaults are the limits used when the configuration sets none.
+const (
+	DefaultMemory  = "512m"
+	DefaultCPUs    = "1"
+	DefaultPids    = 256
+	DefaultNoFile  = "1024:2048"
+	DefaultNProc   = "512"
+	DefaultRetries = 5
+	// User is the numeric user and group given to containers that would
+	// run as root: numeric so that it works on any base, scratch and
+	// distroless included.
+	User = "10001:10001"
+)
+
+// Options are the limits harden writes and what it may change.
+type Options struct {
+	// Config is the rules configuration (.dockguard.yaml): its maxMemory,
+	// maxPids and maxRestartRetries become the limits written.
+	Config rules.Config
+	// PublicPorts keeps published ports on every interface.
+	PublicPorts bool
+	// NoComments leaves out the "# dockguard:" comments (compose).
+	NoComments bool
+}
+
+// Memory is the memory limit written, in the CLI's notation.
+func (o Options) Memory() string {
+	if o.Config.MaxMemory > 0 {
+		if def, _ := units.RAMInBytes(DefaultMemory); o.Config.MaxMemory < def {
+			return bytesText(o.Config.MaxMemory)
+		}
+	}
+	return DefaultMemory
+}
+
+// MemoryBytes is Memory in bytes.
+func (o Options) MemoryBytes() int64 {
+	n, _ := units.RAMInBytes(o.Memory())
+	return n
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n%(1<<30) == 0:
+		return strconv.FormatInt(n>>30, 10) + "g"
+	case n%(1<<20) == 0:
+		return strconv.FormatInt(n>>20, 10) + "m"
+	case n%(1<<10) == 0:
+		return strconv.FormatInt(n>>10, 10) + "k"
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// Pids is the PIDs limit written.
+func (o Options) Pids() int64 {
+	if o.Config.MaxPids > 0 && o.Config.MaxPids < DefaultPids {
+		return o.Config.MaxPids
+	}
+	return DefaultPids
+}
+
+// Retries is the restart retry count written.
+func (o Options) Retries() int {
+	if o.Config.MaxRestartRetries > 0 && o.Config.MaxRestartRetries < DefaultRetries {
+		return o.Config.MaxRestartRetries
+	}
+	return DefaultRetries
+}
+
+// Note is something harden did not change and a person should.
+type Note struct {
+	Rule    string // slug, "" when no rule
+	Message string
+}
+
+func (n Note) String() string {
+	if n.Rule == "" {
+		return n.Message
+	}
+	return n.Rule + ": " + n.Message
+}
+
+// isRootUser reports whether a user value (user[:group]) names root.
+func isRootUser(u string) bool {
+	name, _, _ := strings.Cut(u, ":")
+	return name == "" || name == "root" || name == "0"
+}
+
+// dropTools start as root and switch to another user.
+var dropTools = []string{"gosu", "su-exec", "setpriv", "chroot", "s6-setuidgid", "runuser", "setuidgid", "su"}
+
+// dropsPrivileges reports whether a command line (entrypoint and command)
+// switches user with one of the dropTools.
+func dropsPrivileges(words []string) bool {
+	for _, w := range words {
+		for _, f := range strings.Fields(w) {
+			b := f[strings.LastIndexByte(f, '/')+1:]
+			for _, t := range dropTools {
+				if b == t {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// hostPort splits a -p value into host IP and the rest; ok is false when
+// the value has no host IP.
+func splitPublish(v string) (ip, rest string) {
+	if strings.HasPrefix(v, "[") {
+		if i := strings.Index(v, "]:"); i > 0 {
+			return v[:i+1], v[i+2:]
+		}
+		return "", v
+	}
+	parts := strings.Split(v, ":")
+	if len(parts) >= 3 {
+		return parts[0], strings.Join(parts[1:], ":")
+	}
+	return "", v
+}
+
+// localPublish rewrites a -p value to bind 127.0.0.1; changed is false when
+// it binds a specific address already.
+func localPublish(v string) (string, bool) {
+	ip, rest := splitPublish(v)
+	switch ip {
+	case "", "0.0.0.0", "::", "[::]":
+	default:
+		return v, false
+	}
+	if !strings.Contains(rest, ":") {
+		return "127.0.0.1::" + rest, true
+	}
+	return "127.0.0.1:" + rest, true
+}
+
+// containerPortBelow1024 reports whether a -p value (or compose short port)
+// publishes a container port under 1024.
+func containerPortBelow1024(v string) bool {
+	_, rest := splitPublish(v)
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	rest, _, _ = strings.Cut(rest, "/")
+	lo, _, _ := strings.Cut(rest, "-")
+	n, err := strconv.Atoi(lo)
+	return err == nil && n > 0 && n < 1024
+}

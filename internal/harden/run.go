@@ -1,0 +1,511 @@
+package harden
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/shell"
+	"github.com/dockguard/dockguard/internal/source/runcmd"
+)
+
+// RunResult is a hardened command line.
+type RunResult struct {
+	Line string
+	// Fixed are the slugs of the rules whose findings the new line no
+	// longer has (for the controls harden changed or found already set).
+	Fixed []string
+	Notes []Note
+}
+
+// edit replaces line[start:end] with text.
+type edit struct {
+	start, end int
+	text       string
+}
+
+// Run hardens every docker/podman run or create command in a command line.
+// The rest of the line (other flags, the image, its command, other
+// commands) is kept byte for byte; new flags go just before the image.
+func Run(line string, opt Options) (*RunResult, error) {
+	// Check the line the way audit reads it: errors are the parser's.
+	if _, err := runcmd.ParseLine(line, 1); err != nil {
+		return nil, err
+	}
+	locate := func(off int) facts.Location { return facts.Location{Column: off + 1} }
+	cmds, err := shell.Parse(line, locate)
+	if err != nil {
+		return nil, err
+	}
+	out := &RunResult{}
+	fixed := map[string]bool{}
+	var edits []edit
+	for _, cmd := range cmds {
+		res, ok, err := runcmd.FromCommand(cmd)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		w, ok := runcmd.Layout(cmd)
+		if !ok {
+			continue
+		}
+		if cmd.Parent != nil || !wordsInLine(line, cmd, w) {
+			out.Notes = append(out.Notes, Note{Message: fmt.Sprintf("the %s command inside another command's string is not rewritten; harden it on its own", w.Engine)})
+			continue
+		}
+		h := &runHardener{line: line, cmd: cmd, w: w, spec: res.Spec, opt: opt, fixed: fixed}
+		h.harden()
+		h.finishAdd()
+		edits = append(edits, h.edits...)
+		out.Notes = append(out.Notes, h.notes...)
+	}
+	out.Line = apply(line, edits)
+	for s := range fixed {
+		out.Fixed = append(out.Fixed, s)
+	}
+	sort.Strings(out.Fixed)
+	return out, nil
+}
+
+// wordsInLine reports whether every word of the command starts in the line
+// at the position the parser gave (not so inside `sh -c '…'`).
+func wordsInLine(line string, cmd *facts.Command, w runcmd.Words) bool {
+	for i := range cmd.Args {
+		if i >= len(cmd.ArgAt) {
+			return false
+		}
+		off := cmd.ArgAt[i].Column - 1
+		if off < 0 || off >= len(line) || cmd.ArgAt[i].Line > 1 {
+			return false
+		}
+	}
+	return true
+}
+
+func apply(line string, edits []edit) string {
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].start > edits[j].start })
+	for _, e := range edits {
+		line = line[:e.start] + e.text + line[e.end:]
+	}
+	return line
+}
+
+// wordEnd returns the end of the shell word that starts at off.
+func wordEnd(s string, off int) int {
+	i := off
+	for i < len(s) {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', ';', '&', '|', '<', '>', '(', ')':
+			return i
+		case '\\':
+			i += 2
+			continue
+		case '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return len(s)
+			}
+			i += j + 2
+			continue
+		case '"':
+			i++
+			for i < len(s) && s[i] != '"' {
+				if s[i] == '\\' {
+					i++
+				}
+				i++
+			}
+			i++
+			continue
+		case '$':
+			if i+1 < len(s) && s[i+1] == '(' {
+				depth := 0
+				for i < len(s) {
+					if s[i] == '(' {
+						depth++
+					} else if s[i] == ')' {
+						depth--
+						if depth == 0 {
+							break
+						}
+					}
+					i++
+				}
+				i++
+				continue
+			}
+		}
+		i++
+	}
+	if i > len(s) {
+		return len(s)
+	}
+	return i
+}
+
+// quote returns v as one shell word.
+func quote(v string) string {
+	if v != "" && strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+%[]", r))
+	}) < 0 {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+type runHardener struct {
+	line  string
+	cmd   *facts.Command
+	w     runcmd.Words
+	spec  *container.Spec
+	opt   Options
+	fixed map[string]bool
+	edits []edit
+	add   []string
+	notes []Note
+}
+
+func (h *runHardener) off(word int) int { return h.cmd.ArgAt[word].Column - 1 }
+
+func (h *runHardener) flags(names ...string) []runcmd.Flag {
+	var out []runcmd.Flag
+	for _, f := range h.w.Flags {
+		for _, n := range names {
+			if f.Name == n {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+func (h *runHardener) last(names ...string) (runcmd.Flag, bool) {
+	fs := h.flags(names...)
+	if len(fs) == 0 {
+		return runcmd.Flag{}, false
+	}
+	return fs[len(fs)-1], true
+}
+
+// literal reports whether a flag's value is written as it is (no variable).
+func (h *runHardener) literal(f runcmd.Flag) bool {
+	if f.VWord >= 0 && f.VWord < len(h.cmd.Literal) {
+		return h.cmd.Literal[f.VWord]
+	}
+	return !strings.ContainsAny(f.Value, "$`")
+}
+
+// set replaces a flag's value.
+func (h *runHardener) set(f runcmd.Flag, value string) {
+	if f.Word < 0 {
+		return
+	}
+	if f.VWord == f.Word || f.VWord < 0 {
+		s := h.off(f.Word)
+		h.edits = append(h.edits, edit{s, wordEnd(h.line, s), "--" + f.Name + "=" + quote(value)})
+		return
+	}
+	s := h.off(f.VWord)
+	h.edits = append(h.edits, edit{s, wordEnd(h.line, s), quote(value)})
+}
+
+// replace replaces the whole flag (its words) with text.
+func (h *runHardener) replace(f runcmd.Flag, text string) {
+	if f.Word < 0 {
+		return
+	}
+	s := h.off(f.Word)
+	last := f.Word
+	if f.VWord > last {
+		last = f.VWord
+	}
+	h.edits = append(h.edits, edit{s, wordEnd(h.line, h.off(last)), text})
+}
+
+func (h *runHardener) unknown(field string) bool {
+	_, ok := h.spec.Unknown[field]
+	return ok
+}
+
+func (h *runHardener) note(rule, format string, args ...any) {
+	h.notes = append(h.notes, Note{Rule: rule, Message: fmt.Sprintf(format, args...)})
+}
+
+func (h *runHardener) harden() {
+	c, hc := h.spec.Config, h.spec.HostConfig
+	drop := dropsPrivileges(append(append([]string{}, c.Entrypoint...), c.Cmd...))
+
+	// User.
+	if _, set := h.spec.At[container.FieldUser]; !set {
+		if drop {
+			h.note("root-user", "the command switches user itself (gosu, su-exec, …): no --user added; CHOWN, SETUID and SETGID are kept for it")
+		} else {
+			h.add = append(h.add, "--user", User)
+			h.fixed["root-user"] = true
+		}
+	} else if !h.unknown(container.FieldUser) && isRootUser(c.User) && !drop {
+		if f, ok := h.last("user"); ok {
+			h.set(f, User)
+			h.fixed["root-user"] = true
+			h.note("root-user", "--user %s replaced by %s; give the files the app writes to that user", c.User, User)
+		}
+	}
+
+	// Read-only root filesystem, with a writable /tmp.
+	if !h.unknown(container.FieldReadonlyRootfs) {
+		if !hc.ReadonlyRootfs {
+			if f, ok := h.last("read-only"); ok {
+				h.replace(f, "--read-only")
+			} else {
+				h.add = append(h.add, "--read-only")
+			}
+			if !h.hasTarget("/tmp") {
+				h.add = append(h.add, "--tmpfs", "/tmp")
+			}
+		}
+		h.fixed["read-only-rootfs"] = true
+	}
+
+	// Capabilities.
+	if !h.unknown(container.FieldCapDrop) {
+		all := false
+		for _, cp := range hc.CapDrop {
+			if strings.EqualFold(strings.TrimPrefix(strings.ToUpper(cp), "CAP_"), "ALL") {
+				all = true
+			}
+		}
+		if !all {
+			h.add = append(h.add, "--cap-drop", "ALL")
+			need := []string{}
+			for _, f := range h.flags("publish") {
+				if containerPortBelow1024(f.Value) {
+					need = append(need, "NET_BIND_SERVICE")
+					break
+				}
+			}
+			if drop {
+				need = append(need, "CHOWN", "SETUID", "SETGID")
+			}
+			for _, n := range need {
+				if !h.hasCap(n) {
+					h.add = append(h.add, "--cap-add", n)
+				}
+			}
+		}
+		h.fixed["capabilities-not-dropped"] = true
+	}
+
+	// no-new-privileges.
+	if !h.unknown(container.FieldSecurityOpt) {
+		on := false
+		for _, f := range h.flags("security-opt") {
+			k, v, _ := strings.Cut(strings.ReplaceAll(f.Value, "=", ":"), ":")
+			if k != "no-new-privileges" {
+				continue
+			}
+			if b, err := strconv.ParseBool(v); v != "" && (err != nil || !b) {
+				h.set(f, "no-new-privileges")
+			}
+			on = true
+		}
+		if !on {
+			h.add = append(h.add, "--security-opt", "no-new-privileges")
+		}
+		h.fixed["no-new-privileges-missing"] = true
+		h.fixed["no-new-privileges-disabled"] = true
+	}
+
+	h.memory()
+	h.cpus()
+	h.pids()
+	h.ulimits()
+	h.restart()
+	h.ports()
+}
+
+func (h *runHardener) hasTarget(path string) bool {
+	hc := h.spec.HostConfig
+	if _, ok := hc.Tmpfs[path]; ok {
+		return true
+	}
+	for _, m := range hc.Mounts {
+		if m.Target == path {
+			return true
+		}
+	}
+	for _, b := range hc.Binds {
+		parts := strings.Split(b, ":")
+		if len(parts) >= 2 && parts[1] == path {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *runHardener) hasCap(name string) bool {
+	for _, cp := range h.spec.HostConfig.CapAdd {
+		if strings.EqualFold(strings.TrimPrefix(strings.ToUpper(cp), "CAP_"), name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *runHardener) memory() {
+	hc := h.spec.HostConfig
+	if h.unknown(container.FieldMemory) {
+		mf, _ := h.last("memory")
+		if _, ok := h.last("memory-swap"); !ok && mf.VWord >= 0 && mf.VWord != mf.Word {
+			s := h.off(mf.VWord)
+			h.add = append(h.add, "--memory-swap", h.line[s:wordEnd(h.line, s)])
+			h.fixed["memory-swap"] = true
+		}
+		return
+	}
+	mem := h.opt.Memory()
+	memBytes := h.opt.MemoryBytes()
+	mf, hasMem := h.last("memory")
+	switch {
+	case hc.Memory <= 0:
+		if hasMem {
+			h.set(mf, mem)
+		} else {
+			h.add = append(h.add, "--memory", mem)
+		}
+	case h.opt.Config.MaxMemory > 0 && hc.Memory > h.opt.Config.MaxMemory:
+		h.set(mf, mem)
+		h.note("memory-limit", "memory limit lowered to maxMemory %s", mem)
+	default:
+		mem = mf.Value
+		memBytes = hc.Memory
+	}
+	h.fixed["memory-limit"] = true
+	if h.unknown(container.FieldMemorySwap) {
+		return
+	}
+	if sf, ok := h.last("memory-swap"); ok {
+		if hc.MemorySwap != memBytes {
+			h.set(sf, mem)
+		}
+	} else {
+		h.add = append(h.add, "--memory-swap", mem)
+	}
+	h.fixed["memory-swap"] = true
+}
+
+func (h *runHardener) cpus() {
+	hc := h.spec.HostConfig
+	if h.unknown(container.FieldNanoCPUs) || h.unknown(container.FieldCPUQuota) {
+		return
+	}
+	if hc.NanoCPUs > 0 || hc.CPUQuota > 0 {
+		h.fixed["cpu-limit"] = true
+		return
+	}
+	if f, ok := h.last("cpus"); ok {
+		h.set(f, DefaultCPUs)
+	} else {
+		h.add = append(h.add, "--cpus", DefaultCPUs)
+	}
+	h.fixed["cpu-limit"] = true
+}
+
+func (h *runHardener) pids() {
+	if h.unknown(container.FieldPidsLimit) {
+		return
+	}
+	p := h.spec.HostConfig.PidsLimit
+	want := h.opt.Pids()
+	ok := p != nil && *p > 0 && (h.opt.Config.MaxPids <= 0 || *p <= h.opt.Config.MaxPids)
+	if !ok {
+		if f, has := h.last("pids-limit"); has {
+			h.set(f, strconv.FormatInt(want, 10))
+		} else {
+			h.add = append(h.add, "--pids-limit", strconv.FormatInt(want, 10))
+		}
+	}
+	h.fixed["pids-limit"] = true
+}
+
+func (h *runHardener) ulimits() {
+	if h.unknown(container.FieldUlimits) {
+		return
+	}
+	has := map[string]bool{}
+	for _, u := range h.spec.HostConfig.Ulimits {
+		has[u.Name] = true
+		if u.Soft > u.Hard && u.Hard >= 0 {
+			h.note("ulimit-invalid", "--ulimit %s=%d:%d: the soft limit is above the hard one and Docker refuses it; lower the soft limit", u.Name, u.Soft, u.Hard)
+		}
+	}
+	if !has["nofile"] {
+		h.add = append(h.add, "--ulimit", "nofile="+DefaultNoFile)
+	}
+	if !has["nproc"] {
+		h.add = append(h.add, "--ulimit", "nproc="+DefaultNProc)
+	}
+	h.fixed["ulimits-missing"] = true
+}
+
+func (h *runHardener) restart() {
+	if h.unknown(container.FieldRestartPolicy) {
+		return
+	}
+	rp := h.spec.HostConfig.RestartPolicy
+	f, ok := h.last("restart")
+	if !ok {
+		return
+	}
+	want := "on-failure:" + strconv.Itoa(h.opt.Retries())
+	switch {
+	case rp.Name == "always" || rp.Name == "unless-stopped":
+		h.set(f, want)
+		h.note("restart-policy", "--restart %s replaced by %s: a crash loop is no longer restarted forever", rp.Name, want)
+	case rp.Name == "on-failure" && (rp.MaximumRetryCount <= 0 ||
+		(h.opt.Config.MaxRestartRetries > 0 && rp.MaximumRetryCount > h.opt.Config.MaxRestartRetries)):
+		h.set(f, want)
+	}
+	h.fixed["restart-policy"] = true
+}
+
+func (h *runHardener) ports() {
+	if h.opt.PublicPorts {
+		return
+	}
+	if h.spec.HostConfig.PublishAllPorts {
+		h.note("publish-all", "-P publishes every exposed port on all interfaces; replace it with -p 127.0.0.1:HOST:CONTAINER for the ports you need")
+	}
+	all := true
+	for _, f := range h.flags("publish") {
+		if !h.literal(f) {
+			all = false
+			continue
+		}
+		if v, changed := localPublish(f.Value); changed {
+			h.set(f, v)
+		}
+	}
+	if all {
+		h.fixed["port-all-interfaces"] = true
+	}
+}
+
+// finish adds the new flags before the image.
+func (h *runHardener) finishAdd() {
+	if len(h.add) == 0 {
+		return
+	}
+	parts := make([]string, len(h.add))
+	for i, a := range h.add {
+		parts[i] = quote(a)
+	}
+	s := h.off(h.w.Image)
+	h.edits = append(h.edits, edit{s, s, strings.Join(parts, " ") + " "})
+}
