@@ -14,6 +14,7 @@ import (
 	"github.com/dockguard/dockguard/internal/policy"
 	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/dockguard/dockguard/internal/source/engine"
+	"github.com/dockguard/dockguard/internal/source/image"
 )
 
 // Kinds of input.
@@ -48,6 +49,9 @@ type Options struct {
 	// are read (stopped containers, concurrency, progress).
 	Engines []engine.Endpoint
 	Live    engine.Options
+	// Images are image references (--image), read with Image's options.
+	Images []string
+	Image  image.Options
 }
 
 // Note is information about an input that is not an error.
@@ -218,6 +222,7 @@ func Run(ctx context.Context, opt Options) *Result {
 	// Engines are read over the network while files are parsed.
 	var engines sync.WaitGroup
 	engines.Go(func() { auditEngines(ctx, opt, pol, col) })
+	engines.Go(func() { auditImages(ctx, opt, pol, col) })
 	builds := newBuildCache(opt)
 
 	// Scripts, Makefiles, CI files and dev containers (and the files only
@@ -312,6 +317,7 @@ func Run(ctx context.Context, opt Options) *Result {
 	if len(opt.Engines) > 0 {
 		res.ByKind[KindEngine] += len(opt.Engines)
 	}
+	res.ByKind[KindImage] += len(opt.Images)
 	for _, n := range res.ByKind {
 		res.Inputs += n
 	}

@@ -20,7 +20,7 @@ const (
 )
 
 // Kinds lists every kind of input in report order.
-var Kinds = []inputs.Kind{KindDockerfile, KindCompose, KindShell, KindMakefile, KindGitHub, KindGitLab, KindDevcontainer, KindRunLine, KindEngine}
+var Kinds = []inputs.Kind{KindDockerfile, KindCompose, KindShell, KindMakefile, KindGitHub, KindGitLab, KindDevcontainer, KindRunLine, KindEngine, KindImage}
 
 // Kinds a walk hands over for a look at the content.
 const (

@@ -35,6 +35,7 @@ type auditOptions struct {
 
 	live engineFlags
 	in   inputFlags
+	img  imageFlags
 }
 
 func newAuditCmd(s Streams) *cobra.Command {
@@ -60,7 +61,7 @@ merges them. --run takes a docker/podman run or create command line.
 Exit codes: 2 when an input could not be read or parsed (findings are still
 reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && len(o.files) == 0 && len(o.runs) == 0 && !o.live.enabled() {
+			if len(args) == 0 && len(o.files) == 0 && len(o.runs) == 0 && !o.live.enabled() && len(o.img.images) == 0 {
 				args = []string{"."}
 			}
 			return runAudit(cmd, s, o, args)
@@ -85,6 +86,7 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f.IntVar(&o.maxSizeMB, "max-file-size", inputs.MaxFileSize>>20, "largest input file read, in MiB")
 	o.live.register(f)
 	o.in.register(f)
+	o.img.register(f)
 	return cmd
 }
 
@@ -121,6 +123,10 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	}
 	defer cancel()
 	live, stopProgress := o.live.options(s.Err)
+	imgOpt, err := o.img.options(&o.live)
+	if err != nil {
+		return err
+	}
 	paths, stdin, err := o.in.stdin(s.In, paths, int64(o.maxSizeMB)<<20)
 	if err != nil {
 		return err
@@ -129,6 +135,8 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		Stdin:        stdin,
 		Engines:      o.live.endpoints(),
 		Live:         live,
+		Images:       o.img.images,
+		Image:        imgOpt,
 		Paths:        paths,
 		ComposeFiles: o.files,
 		EnvFiles:     o.envFiles,

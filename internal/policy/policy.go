@@ -99,6 +99,23 @@ func (p *Policy) Host(h *facts.Host) []rules.Finding {
 	})
 }
 
+// imageConfigRules are the container rules that judge an image's config
+// on its own (the rest need a run configuration an image does not have).
+var imageConfigRules = map[string]bool{"root-user": true, "secret-in-env": true}
+
+// Image judges an image: its content through the rules' Image hooks, and
+// its config through the container rules that apply to a config alone.
+func (p *Policy) Image(im *facts.Image) []rules.Finding {
+	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+		if r.Image != nil {
+			r.Image(im, rep)
+		}
+		if r.Container != nil && im.Config != nil && imageConfigRules[r.Slug] {
+			r.Container(im.Config, rep)
+		}
+	})
+}
+
 // Script judges shell code that runs outside a build (scripts, Makefile
 // recipes, CI steps, --run lines).
 func (p *Policy) Script(sc *facts.Script) []rules.Finding {

@@ -46,7 +46,7 @@ func TestCatalogue(t *testing.T) {
 		if r.Title == "" || r.Rationale == "" || r.Remediation == "" || len(r.Surfaces) == 0 {
 			t.Errorf("%s: title, rationale, remediation and surfaces are required", r.ID)
 		}
-		if r.Build == nil && r.Container == nil && r.Project == nil && r.Host == nil && r.Script == nil && !r.Meta {
+		if r.Build == nil && r.Container == nil && r.Project == nil && r.Host == nil && r.Script == nil && r.Image == nil && !r.Meta {
 			t.Errorf("%s: judges nothing", r.ID)
 		}
 		if len(rules.Lookup(r.ID)) != 1 || len(rules.Lookup(r.Slug)) != 1 || rules.Lookup(strings.ToLower(r.ID))[0] != r {

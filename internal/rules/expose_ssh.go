@@ -20,7 +20,17 @@ func init() {
 		Rationale:   "An SSH daemon in a container adds credentials to steal and a network service to attack; operators get a shell with `docker exec` instead.",
 		Remediation: "Remove `EXPOSE 22` and the SSH server; use `docker exec` (or `kubectl exec`) for interactive access.",
 		References:  []string{"CIS Docker Benchmark 5.7"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceImage},
+		Image: func(im *facts.Image, r *Reporter) {
+			if im.Config == nil {
+				return
+			}
+			for _, p := range im.Config.ExposedPorts {
+				if p.Proto == "tcp" && p.Port <= 22 && p.EndPort >= 22 {
+					r.Report(im.Subject, p.At, "the image config exposes port 22 (SSH)")
+				}
+			}
+		},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil {

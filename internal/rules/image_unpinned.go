@@ -21,7 +21,17 @@ func init() {
 		Rationale:   "A tag can be moved to another image at any time; only a digest guarantees that the image you reviewed is the image you build on.",
 		Remediation: "Add the digest to the tag: `FROM node:22-alpine@sha256:<digest>`, and let a bot (Renovate, Dependabot) update it.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceImage},
+		Image: func(im *facts.Image, r *Reporter) {
+			if !im.ByTag {
+				return
+			}
+			if im.Digest != "" {
+				r.Report(im.Subject, facts.Location{Image: im.Ref}, "%s was named by tag; pin it by digest: @%s", im.Ref, im.Digest)
+			} else {
+				r.Report(im.Subject, facts.Location{Image: im.Ref}, "%s was named by tag, not by digest", im.Ref)
+			}
+		},
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base

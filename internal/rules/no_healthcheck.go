@@ -19,7 +19,14 @@ func init() {
 		Rationale:   "Without a health check a hung service looks healthy: Swarm keeps routing to it and restart policies never fire.",
 		Remediation: "Add `HEALTHCHECK --interval=30s --timeout=3s CMD [\"/app\", \"healthcheck\"]` (a check the image can run without curl), or set one in compose/Kubernetes.",
 		References:  []string{"CIS Docker Benchmark 4.6"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Image: func(im *facts.Image, r *Reporter) {
+			if c := im.Config; c != nil && c.Healthcheck.IsSet() && !c.Healthcheck.V {
+				r.Report(im.Subject, c.Healthcheck.At, "the image config disables the health check (NONE)")
+			} else if c != nil && !c.Healthcheck.IsSet() {
+				r.Report(im.Subject, c.Healthcheck.At, "the image config declares no health check")
+			}
+		},
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil {

@@ -33,6 +33,9 @@ type Rule struct {
 	Project func(p *facts.Project, r *Reporter) `json:"-"`
 	// Host judges a Docker host and its daemon.
 	Host func(h *facts.Host, r *Reporter) `json:"-"`
+	// Image judges an image's content: its files in every layer, its
+	// history and how it was referenced.
+	Image func(im *facts.Image, r *Reporter) `json:"-"`
 	// Script judges shell code that runs on a host or CI runner (a shell
 	// script, Makefile recipes, CI steps): what it downloads, which checks
 	// it turns off, which credentials it writes on command lines.

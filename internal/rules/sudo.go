@@ -24,8 +24,20 @@ func init() {
 		Rationale:   "sudo in an image is a set-uid root binary plus a policy file: a way back to root for anyone who gets a shell, and its TTY and signal handling misbehave as PID 1's child. Build steps already run as root.",
 		Remediation: "Remove sudo; run build steps before `USER`, and drop privileges at start with `gosu` or `su-exec` (`exec su-exec app \"$@\"`).",
 		References:  []string{"CIS Docker Benchmark 4.3"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
 		Shell:       true,
+		Image: func(im *facts.Image, r *Reporter) {
+			for i := range im.Files {
+				f := &im.Files[i]
+				if f.Final && f.IsRegular() && (f.Path == "usr/bin/sudo" || f.Path == "bin/sudo" || f.Path == "usr/local/bin/sudo" || f.Path == "usr/sbin/sudo") {
+					suid := ""
+					if f.Mode&0o4000 != 0 && f.UID == 0 {
+						suid = ", set-uid root"
+					}
+					r.Report(im.Subject, f.At, "sudo is installed (/%s, mode %04o%s)", f.Path, f.Mode&0o7777, suid)
+				}
+			}
+		},
 		Build: func(b *facts.Build, r *Reporter) {
 			eachCommand(runtimeStages(b), func(s *facts.Stage, st *facts.Step, c *facts.Command) {
 				args := shell.Effective(c.Args)

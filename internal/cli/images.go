@@ -1,0 +1,41 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/dockguard/dockguard/internal/source/engine"
+	"github.com/dockguard/dockguard/internal/source/image"
+	"github.com/spf13/pflag"
+)
+
+// imageFlags are the flags of image audits (--image).
+type imageFlags struct {
+	images     []string
+	insecure   []string
+	maxLayerMB int64
+	maxImageMB int64
+}
+
+func (i *imageFlags) register(f *pflag.FlagSet) {
+	f.StringArrayVar(&i.images, "image", nil, "an image to audit (repeatable): docker-archive:FILE[:TAG], oci:DIR[:TAG], registry:REF, daemon:REF, or REF (an existing file is a docker save archive, a folder an OCI layout, else the daemon, then the registry)")
+	f.StringArrayVar(&i.insecure, "insecure-registry", nil, "a registry host (HOST:PORT) spoken to over plain HTTP for --image (repeatable)")
+	f.Int64Var(&i.maxLayerMB, "max-layer-size", image.DefaultMaxLayerSize>>20, "--image: largest decompressed layer, in MiB")
+	f.Int64Var(&i.maxImageMB, "max-image-size", image.DefaultMaxImageSize>>20, "--image: largest decompressed image (all layers), in MiB")
+}
+
+// options are the image source's options; the daemon asked for images is
+// the first -H host, else the default engine.
+func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
+	if i.maxLayerMB <= 0 || i.maxImageMB <= 0 {
+		return image.Options{}, fmt.Errorf("--max-layer-size and --max-image-size must be positive")
+	}
+	opt := image.Options{
+		MaxLayerSize:       i.maxLayerMB << 20,
+		MaxImageSize:       i.maxImageMB << 20,
+		InsecureRegistries: i.insecure,
+	}
+	if len(live.hosts) > 0 {
+		opt.Engine = engine.Endpoint{Host: live.hosts[0], TLS: engine.TLS{Verify: live.tlsVerify, CACert: live.tlsCACert, Cert: live.tlsCert, Key: live.tlsKey}}
+	}
+	return opt, nil
+}

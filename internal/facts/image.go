@@ -1,0 +1,69 @@
+package facts
+
+// Image is an image's content as an image source read it: its config (as the
+// container it starts by default), its history and every file of every layer.
+type Image struct {
+	Subject Subject
+	// Ref is the reference the user gave (with its source prefix, if any).
+	Ref string
+	// Digest is the manifest digest when the source knows it (registry,
+	// OCI layout); pinning advice names it.
+	Digest string
+	// ByTag is set when the reference named a tag rather than a digest.
+	ByTag bool
+	// Config is the container the image starts by default, located in the
+	// image config.
+	Config *Container
+	// History is the config's history, in order (created_by lines).
+	History []HistoryEntry
+	// Layers are the layer digests (diff IDs), bottom first.
+	Layers []string
+	// Files is every entry of every layer, in layer order then tar order.
+	Files []ImageFile
+	// Notes are oddities the source saw that are not errors.
+	Notes []Note
+}
+
+// HistoryEntry is one step of an image's history.
+type HistoryEntry struct {
+	CreatedBy  string
+	EmptyLayer bool
+	At         Location
+}
+
+// ImageFile is one tar entry of one layer. Contents are never kept whole:
+// secret matches found in text files are kept (kind and line), and the
+// content of small files whose name marks a credential file.
+type ImageFile struct {
+	Path     string // clean, relative to the root, without a leading "/"
+	Mode     int64  // tar mode bits, including 04000 setuid, 02000 setgid, 01000 sticky
+	Type     byte   // tar type flag
+	Linkname string
+	UID, GID int
+	Size     int64
+	Layer    int // index into Image.Layers
+	// Final is set when the entry is what the final filesystem shows at Path.
+	Final bool
+	// Removed is set when a later layer deleted or replaced Path (whiteout,
+	// opaque directory, or an entry of its own).
+	Removed bool
+	// Whiteout marks a deletion entry (.wh.name or .wh..wh..opq); Path is what
+	// it deletes (for an opaque directory, the directory).
+	Whiteout, Opaque bool
+	// Secrets are the known-format secrets in the file's text.
+	Secrets []FileSecret
+	// Content is the text of a small file whose name marks it as a
+	// credential file (.npmrc, .docker/config.json, …).
+	Content string
+	At      Location
+}
+
+// FileSecret is one secret found in an image file: its kind and line.
+type FileSecret struct {
+	Kind string
+	Line int
+}
+
+// IsDir, IsRegular and IsSymlink tell the entry's type.
+func (f *ImageFile) IsDir() bool     { return f.Type == '5' }
+func (f *ImageFile) IsRegular() bool { return f.Type == '0' || f.Type == 0 || f.Type == '7' }

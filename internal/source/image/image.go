@@ -1,0 +1,299 @@
+// Package image reads container images as facts: the config, the history
+// and every file of every layer, from `docker save` archives, OCI layouts,
+// registries and the Docker daemon. Every source is read once as a stream;
+// nothing is extracted to disk and only paths, metadata, secret matches and
+// small credential files are kept in memory.
+package image
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/dockguard/dockguard/internal/source/engine"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// Options bound what reading an image may cost.
+type Options struct {
+	// MaxLayerSize and MaxImageSize cap decompressed bytes (0: defaults).
+	MaxLayerSize int64
+	MaxImageSize int64
+	// MaxFileRead is the largest text file whose content is scanned.
+	MaxFileRead int64
+	// InsecureRegistries are registry hosts spoken to over plain HTTP.
+	InsecureRegistries []string
+	// Engine is the daemon daemon: references are asked of.
+	Engine engine.Endpoint
+	// Workers bounds how many layers are read at once (registry, layout).
+	Workers int
+}
+
+// Defaults.
+const (
+	DefaultMaxLayerSize = 8 << 30
+	DefaultMaxImageSize = 32 << 30
+	DefaultMaxFileRead  = 1 << 20
+)
+
+func (o Options) withDefaults() Options {
+	if o.MaxLayerSize == 0 {
+		o.MaxLayerSize = DefaultMaxLayerSize
+	}
+	if o.MaxImageSize == 0 {
+		o.MaxImageSize = DefaultMaxImageSize
+	}
+	if o.MaxFileRead == 0 {
+		o.MaxFileRead = DefaultMaxFileRead
+	}
+	if o.Workers <= 0 {
+		o.Workers = min(runtime.NumCPU(), 4)
+	}
+	return o
+}
+
+// Load reads the image a reference names: docker-archive:FILE[:TAG],
+// oci:DIR[:TAG], registry:REF, daemon:REF, or no prefix (an existing file
+// is an archive, a folder with an oci-layout file a layout, anything else a
+// reference tried in the daemon, then the registry).
+func Load(ctx context.Context, ref string, opt Options) (*Result, error) {
+	opt = opt.withDefaults()
+	kind, rest := "", ref
+	for _, p := range []string{"docker-archive", "oci", "registry", "daemon"} {
+		if r, ok := strings.CutPrefix(ref, p+":"); ok {
+			kind, rest = p, r
+			break
+		}
+	}
+	if kind == "" {
+		if st, err := os.Stat(ref); err == nil {
+			if st.IsDir() {
+				kind = "oci"
+			} else {
+				kind = "docker-archive"
+			}
+		}
+	}
+	switch kind {
+	case "docker-archive":
+		file, tag := splitPathTag(rest)
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		return ReadArchive(ctx, f, ref, tag, opt)
+	case "oci":
+		dir, tag := splitPathTag(rest)
+		return loadLayout(ctx, ref, dir, tag, opt)
+	case "registry":
+		return loadRegistry(ctx, ref, rest, opt)
+	case "daemon":
+		return loadDaemon(ctx, ref, rest, opt)
+	}
+	res, derr := loadDaemon(ctx, ref, rest, opt)
+	if derr == nil {
+		return res, nil
+	}
+	res, rerr := loadRegistry(ctx, ref, rest, opt)
+	if rerr != nil {
+		return nil, fmt.Errorf("not in the daemon (%v), nor in the registry (%v)", derr, rerr)
+	}
+	return res, nil
+}
+
+// splitPathTag splits FILE:TAG when FILE exists without the tag.
+func splitPathTag(s string) (string, string) {
+	if _, err := os.Stat(s); err == nil {
+		return s, ""
+	}
+	if i := strings.LastIndexByte(s, ':'); i > 0 && !strings.ContainsRune(s[i:], '/') {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result, error) {
+	if _, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil {
+		return nil, fmt.Errorf("%s is not an OCI layout (no oci-layout file)", dir)
+	}
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	img, digest, err := pickFromIndex(idx, tag)
+	if err != nil {
+		return nil, err
+	}
+	res, err := fromImage(ctx, ref, img, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Image.Digest = digest
+	return res, nil
+}
+
+// pickFromIndex finds the image tagged tag (annotation
+// org.opencontainers.image.ref.name), or the only one, descending into a
+// nested index for this platform.
+func pickFromIndex(idx v1.ImageIndex, tag string) (v1.Image, string, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, "", err
+	}
+	var cands []v1.Descriptor
+	for _, d := range im.Manifests {
+		if tag == "" || d.Annotations["org.opencontainers.image.ref.name"] == tag {
+			cands = append(cands, d)
+		}
+	}
+	if len(cands) == 0 {
+		return nil, "", fmt.Errorf("no image tagged %q in the layout", tag)
+	}
+	var pick *v1.Descriptor
+	if len(cands) == 1 {
+		pick = &cands[0]
+	} else {
+		for i, d := range cands {
+			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == runtime.GOARCH {
+				pick = &cands[i]
+				break
+			}
+		}
+		if pick == nil {
+			return nil, "", fmt.Errorf("the layout holds %d images; name one (oci:DIR:TAG)", len(cands))
+		}
+	}
+	if pick.MediaType.IsIndex() {
+		sub, err := idx.ImageIndex(pick.Digest)
+		if err != nil {
+			return nil, "", err
+		}
+		return pickFromIndex(sub, "")
+	}
+	img, err := idx.Image(pick.Digest)
+	return img, pick.Digest.String(), err
+}
+
+func loadRegistry(ctx context.Context, ref, rest string, opt Options) (*Result, error) {
+	var nopts []name.Option
+	if r, err := name.ParseReference(rest); err == nil {
+		for _, h := range opt.InsecureRegistries {
+			if r.Context().RegistryStr() == h {
+				nopts = append(nopts, name.Insecure)
+			}
+		}
+	}
+	r, err := name.ParseReference(rest, nopts...)
+	if err != nil {
+		return nil, err
+	}
+	img, err := remote.Image(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain),
+		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
+	if err != nil {
+		return nil, err
+	}
+	res, err := fromImage(ctx, ref, img, opt)
+	if err != nil {
+		return nil, err
+	}
+	if d, err := img.Digest(); err == nil {
+		res.Image.Digest = d.String()
+	}
+	_, byDigest := r.(name.Digest)
+	res.Image.ByTag = !byDigest
+	return res, nil
+}
+
+// fromImage reads a go-containerregistry image: its config, then its
+// layers in parallel, each stream once.
+func fromImage(ctx context.Context, ref string, img v1.Image, opt Options) (*Result, error) {
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("image config: %w", err)
+	}
+	ls, err := img.Layers()
+	if err != nil {
+		return nil, err
+	}
+	scans := make([]*layerScan, len(ls))
+	errs := make([]error, len(ls))
+	sem := make(chan struct{}, opt.Workers)
+	var wg sync.WaitGroup
+	for i, l := range ls {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				errs[i] = ctx.Err()
+				return
+			}
+			rc, err := l.Compressed()
+			if err != nil {
+				errs[i] = fmt.Errorf("layer %d: %w", i, err)
+				return
+			}
+			defer rc.Close()
+			s, err := scanLayer(rc, &opt, i)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			if d, err := l.Digest(); err == nil && d.String() != s.Digest {
+				errs[i] = fmt.Errorf("layer %d: digest mismatch: the manifest expects %s, the content is %s", i, d, s.Digest)
+				return
+			}
+			scans[i] = s
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var total int64
+	for _, s := range scans {
+		total += s.Size
+	}
+	if opt.MaxImageSize > 0 && total > opt.MaxImageSize {
+		return nil, fmt.Errorf("image decompresses to more than %d bytes: %w", opt.MaxImageSize, errTooLarge)
+	}
+	return assemble(ref, cfg, scans)
+}
+
+// loadDaemon streams the daemon's save of one image (ImageSave) through
+// the archive reader.
+func loadDaemon(ctx context.Context, ref, rest string, opt Options) (*Result, error) {
+	ep, err := engine.Resolve(opt.Engine)
+	if err != nil {
+		return nil, err
+	}
+	c, err := engine.Client(ep)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if _, err := c.ImageInspect(ctx, rest); err != nil {
+		return nil, err
+	}
+	rc, err := c.ImageSave(ctx, []string{rest})
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	res, err := ReadArchive(ctx, io.Reader(rc), ref, rest, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Image.ByTag = !strings.Contains(rest, "@sha256:") && !strings.HasPrefix(rest, "sha256:")
+	return res, nil
+}

@@ -1,0 +1,302 @@
+package image
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"errors"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/policy"
+	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+const ghToken = "ghp_R2d4Xk9mQp7Lw3Zt8Vb6Nc1Hs5Jy0Fg4Ae2D"
+
+// insecureImage has a SUID file, a secret deleted by a later layer, a
+// chmod u-s copy-up, whiteouts, an opaque directory, a world-writable
+// directory, sudo, a root config and a leaked build argument.
+func insecureImage(t testing.TB) v1.Image {
+	l0 := layerOf(t, []testFile{
+		{name: "bin/", typ: tar.TypeDir, mode: 0o755},
+		{name: "bin/su", body: "\x7fELFsu", mode: 0o4755},
+		{name: "bin/ping", body: "\x7fELFping", mode: 0o4755},
+		{name: "usr/bin/passwd", body: "\x7fELFpasswd", mode: 0o4755},
+		{name: "usr/bin/sudo", body: "\x7fELFsudo", mode: 0o4755},
+		{name: "app/", typ: tar.TypeDir, mode: 0o755},
+		{name: "app/.env", body: "GITHUB_TOKEN=" + ghToken + "\n"},
+		{name: "app/keep.txt", body: "hello\n"},
+		{name: "cache/", typ: tar.TypeDir, mode: 0o755},
+		{name: "cache/a/b", body: "x"},
+		{name: "data/", typ: tar.TypeDir, mode: 0o777},
+		{name: "tmp/", typ: tar.TypeDir, mode: 0o1777},
+		{name: "root/.docker/config.json", body: `{"auths":{"registry.example.com":{"auth":"dXNlcjpwYXNz"}}}`},
+	})
+	l1 := layerOf(t, []testFile{
+		{name: "app/.wh..env", body: ""},
+		{name: "usr/bin/passwd", body: "\x7fELFpasswd", mode: 0o755},
+		{name: "cache/.wh..wh..opq", body: ""},
+		{name: "cache/new", body: "y"},
+		{name: "root/.wh..docker", body: ""},
+	})
+	return imageOf(t, v1.Config{ExposedPorts: map[string]struct{}{"22/tcp": {}}, Env: []string{"PATH=/bin", "API_TOKEN=" + ghToken}},
+		[]v1.History{
+			{CreatedBy: "COPY . /"},
+			{CreatedBy: "RUN |1 NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789 /bin/sh -c chmod u-s /usr/bin/passwd && rm /app/.env"},
+		}, l0, l1)
+}
+
+func findFile(im *facts.Image, p string, layer int) *facts.ImageFile {
+	for i := range im.Files {
+		if f := &im.Files[i]; f.Path == p && f.Layer == layer && !f.Whiteout {
+			return f
+		}
+	}
+	return nil
+}
+
+func findings(im *facts.Image, cfg rules.Config) []rules.Finding {
+	return policy.New(cfg).Image(im)
+}
+
+func has(fs []rules.Finding, slug, substr string) bool {
+	for _, f := range fs {
+		if f.Rule.Slug == slug && strings.Contains(f.Message+" "+f.At.String(), substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func checkInsecure(t *testing.T, im *facts.Image) {
+	t.Helper()
+	if f := findFile(im, "app/.env", 0); f == nil || f.Final || !f.Removed {
+		t.Errorf("app/.env: want removed by the whiteout, got %+v", f)
+	}
+	if f := findFile(im, "app/keep.txt", 0); f == nil || !f.Final {
+		t.Errorf("app/keep.txt: want final, got %+v", f)
+	}
+	if f := findFile(im, "cache/a/b", 0); f == nil || f.Final {
+		t.Errorf("cache/a/b: want hidden by the opaque directory, got %+v", f)
+	}
+	if f := findFile(im, "cache/new", 1); f == nil || !f.Final {
+		t.Errorf("cache/new: want final, got %+v", f)
+	}
+	if f := findFile(im, "root/.docker/config.json", 0); f == nil || f.Final {
+		t.Errorf("root/.docker/config.json: want removed with its folder, got %+v", f)
+	}
+	fs := findings(im, rules.Config{SUIDAllow: []string{"/bin/ping"}})
+	for _, w := range []struct{ slug, sub string }{
+		{"suid-sgid", "SUID /bin/su (mode 4755, owner 0:0)"},
+		{"suid-sgid", "/usr/bin/passwd (mode 4755, owner 0:0) was removed or replaced by a later layer"},
+		{"secrets-image", "dotenv file /app/.env holds GitHub token"},
+		{"secrets-image", "(deleted or replaced by a later layer, still in layer 0)"},
+		{"secrets-image", "Docker client config /root/.docker/config.json holds credentials for registry.example.com"},
+		{"secrets-image", "in build argument NPM_TOKEN in the image history"},
+		{"world-writable-dir", "/data is writable by every user (mode 0777)"},
+		{"sudo", "sudo is installed (/usr/bin/sudo, mode 4755, set-uid root)"},
+		{"root-user", "no user is set, so the container runs as root"},
+		{"expose-ssh", ""},
+		{"secret-in-env", ""},
+		{"no-healthcheck", "declares no health check"},
+	} {
+		if !has(fs, w.slug, w.sub) {
+			t.Errorf("missing %s %q", w.slug, w.sub)
+		}
+	}
+	for _, f := range fs {
+		if strings.Contains(f.Message, ghToken) || strings.Contains(f.Message, "npm_abcdef") {
+			t.Errorf("a finding prints the secret: %s", f.Message)
+		}
+		if f.Rule.Slug == "suid-sgid" && strings.Contains(f.Message, "/bin/ping") {
+			t.Errorf("allowed file reported: %s", f.Message)
+		}
+		if f.Rule.Slug == "world-writable-dir" && strings.Contains(f.Message, "/tmp") {
+			t.Errorf("sticky /tmp reported: %s", f.Message)
+		}
+		if strings.Contains(f.Rule.Slug, "memory") || f.Rule.Slug == "read-only-rootfs" {
+			t.Errorf("run-time rule judged an image config: %s", f.Rule.Slug)
+		}
+	}
+	if t.Failed() {
+		for _, f := range fs {
+			t.Logf("%s %s  %s", f.Rule.Slug, f.Message, f.At)
+		}
+	}
+}
+
+func TestArchive(t *testing.T) {
+	t.Parallel()
+	arch := saveArchive(t, insecureImage(t), "example.com/app:1.0")
+	res, err := ReadArchive(context.Background(), bytes.NewReader(arch), "docker-archive:app.tar", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInsecure(t, res.Image)
+	if len(res.Image.Layers) != 2 || len(res.Tags) != 1 {
+		t.Errorf("layers %v tags %v", res.Image.Layers, res.Tags)
+	}
+	// The same through Load and a file (no prefix: an existing file).
+	p := filepath.Join(t.TempDir(), "app.tar")
+	os.WriteFile(p, arch, 0o644)
+	res, err = Load(context.Background(), p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInsecure(t, res.Image)
+}
+
+func TestLayout(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lp.AppendImage(insecureImage(t), layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "1.0"})); err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{"oci:" + dir, "oci:" + dir + ":1.0", dir} {
+		res, err := Load(context.Background(), ref, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", ref, err)
+		}
+		if !strings.HasPrefix(res.Image.Digest, "sha256:") {
+			t.Errorf("%s: digest %q", ref, res.Image.Digest)
+		}
+		checkInsecure(t, res.Image)
+	}
+	if _, err := Load(context.Background(), "oci:"+dir+":nope", Options{}); err == nil {
+		t.Error("unknown tag: no error")
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	img := insecureImage(t)
+	ref, _ := name.NewTag(host+"/app:1.0", name.Insecure)
+	if err := remote.Write(ref, img); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := img.Digest()
+	res, err := Load(context.Background(), "registry:"+host+"/app:1.0", Options{InsecureRegistries: []string{host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInsecure(t, res.Image)
+	fs := findings(res.Image, rules.Config{})
+	if !has(fs, "image-unpinned", "pin it by digest: @"+d.String()) {
+		t.Errorf("no pinning finding with %s", d)
+	}
+	res, err = Load(context.Background(), "registry:"+host+"/app@"+d.String(), Options{InsecureRegistries: []string{host}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if has(findings(res.Image, rules.Config{}), "image-unpinned", "") {
+		t.Error("pinned by digest, still reported")
+	}
+}
+
+func TestBadInputs(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	good := saveArchive(t, insecureImage(t), "example.com/app:1.0")
+	read := func(b []byte, opt Options) error {
+		_, err := ReadArchive(ctx, bytes.NewReader(b), "x", "", opt)
+		return err
+	}
+	t.Run("truncated", func(t *testing.T) {
+		for _, n := range []int{len(good) / 3, len(good) / 2, len(good) - 2000} {
+			if err := read(good[:n], Options{}); err == nil {
+				t.Errorf("cut at %d: no error", n)
+			}
+		}
+	})
+	t.Run("truncated gzip", func(t *testing.T) {
+		l := gz(t, tarOf(t, []testFile{{name: "a", body: strings.Repeat("x", 100000)}}))
+		_, err := scanLayer(bytes.NewReader(l[:len(l)/2]), &Options{MaxLayerSize: 1 << 30, MaxFileRead: 1 << 20}, 0)
+		if err == nil || !strings.Contains(err.Error(), "layer 0") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("digest mismatch", func(t *testing.T) {
+		// Another layer content under the same config: the diff ID differs.
+		var arch bytes.Buffer
+		tr := tar.NewReader(bytes.NewReader(good))
+		tw := tar.NewWriter(&arch)
+		swapped := false
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			body := new(bytes.Buffer)
+			body.ReadFrom(tr)
+			b := body.Bytes()
+			if !swapped && strings.HasSuffix(h.Name, ".tar.gz") {
+				b = gz(t, tarOf(t, []testFile{{name: "evil", body: "x"}}))
+				h.Size = int64(len(b))
+				swapped = true
+			}
+			tw.WriteHeader(h)
+			tw.Write(b)
+		}
+		tw.Close()
+		err := read(arch.Bytes(), Options{})
+		if err == nil || !strings.Contains(err.Error(), "digest mismatch") {
+			t.Errorf("got %v", err)
+		}
+	})
+	t.Run("bomb", func(t *testing.T) {
+		l := gz(t, tarOf(t, []testFile{{name: "zeros", body: strings.Repeat("\x00", 8<<20)}}))
+		_, err := scanLayer(bytes.NewReader(l), &Options{MaxLayerSize: 1 << 20, MaxFileRead: 1 << 20}, 0)
+		if !errors.Is(err, errTooLarge) {
+			t.Errorf("got %v", err)
+		}
+		img := imageOf(t, v1.Config{}, nil, layerOf(t, []testFile{{name: "zeros", body: strings.Repeat("\x00", 8<<20)}}))
+		if err := read(saveArchive(t, img, "a/b:c"), Options{MaxImageSize: 1 << 20}); !errors.Is(err, errTooLarge) {
+			t.Errorf("image cap: got %v", err)
+		}
+	})
+	t.Run("escaping entries", func(t *testing.T) {
+		for _, f := range []testFile{
+			{name: "../etc/passwd", body: "x"},
+			{name: "/etc/passwd", body: "x"},
+			{name: "a/../../b", body: "x"},
+			{name: "hl", typ: tar.TypeLink, link: "../../etc/shadow"},
+			{name: "hl", typ: tar.TypeLink, link: "/etc/shadow"},
+		} {
+			_, err := scanLayer(bytes.NewReader(tarOf(t, []testFile{f})), &Options{MaxFileRead: 1 << 20}, 0)
+			if err == nil {
+				t.Errorf("%s -> %s: no error", f.name, f.link)
+			}
+		}
+		// A symlink out of the root is kept as data (resolved in the
+		// container it stops at /); nothing is followed or written.
+		ls, err := scanLayer(bytes.NewReader(tarOf(t, []testFile{{name: "a/l", typ: tar.TypeSymlink, link: "../../../etc"}})), &Options{MaxFileRead: 1 << 20}, 0)
+		if err != nil || len(ls.Files) != 1 {
+			t.Errorf("symlink: %v", err)
+		}
+	})
+	t.Run("not an archive", func(t *testing.T) {
+		for _, b := range [][]byte{nil, []byte("hello"), tarOf(t, []testFile{{name: "x", body: "y"}})} {
+			if err := read(b, Options{}); err == nil {
+				t.Errorf("%q: no error", b[:min(len(b), 10)])
+			}
+		}
+	})
+}

@@ -1,0 +1,273 @@
+package image
+
+import (
+	"archive/tar"
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/secrets"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+)
+
+// errTooLarge is wrapped by the decompression caps' errors.
+var errTooLarge = errors.New("decompressed size cap reached")
+
+// capReader fails once more than max bytes went through it.
+type capReader struct {
+	r    io.Reader
+	n    int64
+	max  int64
+	what string
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.max > 0 && c.n > c.max {
+		return n, fmt.Errorf("%s decompresses to more than %d bytes: %w", c.what, c.max, errTooLarge)
+	}
+	return n, err
+}
+
+// layerScan is what one layer holds: its entries (metadata, secret matches,
+// small credential-file contents) and the digests of its bytes.
+type layerScan struct {
+	Files      []facts.ImageFile
+	DiffID     string // sha256 of the uncompressed tar
+	Digest     string // sha256 of the bytes as stored
+	Compressed string // gzip, zstd or none
+	Size       int64  // uncompressed
+}
+
+// scanLayer reads one layer stream once: sniffs its compression,
+// decompresses it under the cap, hashes both forms and records its entries.
+func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
+	raw := sha256.New()
+	br := bufio.NewReaderSize(io.TeeReader(r, raw), 64<<10)
+	magic, _ := br.Peek(4)
+	ls := &layerScan{Compressed: "none"}
+	var body io.Reader = br
+	switch {
+	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: gzip: %w", index, err)
+		}
+		defer zr.Close()
+		body, ls.Compressed = zr, "gzip"
+	case len(magic) == 4 && bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(max(opt.MaxLayerSize, 1<<20))))
+		if err != nil {
+			return nil, fmt.Errorf("layer %d: zstd: %w", index, err)
+		}
+		defer zr.Close()
+		body, ls.Compressed = zr, "zstd"
+	}
+	diff := sha256.New()
+	cr := &capReader{r: body, max: opt.MaxLayerSize, what: fmt.Sprintf("layer %d", index)}
+	tr := tar.NewReader(io.TeeReader(cr, diff))
+	buf := make([]byte, 32<<10)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, layerErr(index, err)
+		}
+		f, err := entry(h, index)
+		if err != nil {
+			return nil, err
+		}
+		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
+			if err := readContent(tr, &f, h.Size, opt, buf); err != nil {
+				return nil, layerErr(index, err)
+			}
+		}
+		ls.Files = append(ls.Files, f)
+	}
+	// The rest of the stream (tar padding) counts for the digests.
+	if _, err := io.CopyBuffer(io.Discard, io.TeeReader(cr, diff), buf); err != nil {
+		return nil, layerErr(index, err)
+	}
+	if _, err := io.CopyBuffer(io.Discard, br, buf); err != nil {
+		return nil, layerErr(index, err)
+	}
+	ls.Size = cr.n
+	ls.DiffID = sum(diff)
+	ls.Digest = sum(raw)
+	return ls, nil
+}
+
+func sum(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
+
+func layerErr(index int, err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("layer %d: truncated: %w", index, err)
+	}
+	return fmt.Errorf("layer %d: %w", index, err)
+}
+
+// entry turns a tar header into a file fact, refusing names and hard links
+// that leave the root.
+func entry(h *tar.Header, index int) (facts.ImageFile, error) {
+	name, err := cleanName(h.Name)
+	if err != nil {
+		return facts.ImageFile{}, fmt.Errorf("layer %d: tar entry %q: %w", index, h.Name, err)
+	}
+	f := facts.ImageFile{
+		Path: name, Mode: h.Mode, Type: h.Typeflag, Linkname: h.Linkname,
+		UID: h.Uid, GID: h.Gid, Size: h.Size, Layer: index,
+	}
+	switch h.Typeflag {
+	case tar.TypeLink:
+		ln, err := cleanName(h.Linkname)
+		if err != nil {
+			return f, fmt.Errorf("layer %d: hard link %q -> %q: %w", index, h.Name, h.Linkname, err)
+		}
+		f.Linkname = ln
+	case tar.TypeSymlink:
+		if !path.IsAbs(h.Linkname) && escapes(path.Join(path.Dir(name), h.Linkname)) {
+			// Resolved in the container, the link stops at "/"; extracted
+			// naively, it points outside. Kept, and noted by the caller.
+			f.Linkname = h.Linkname
+		}
+	}
+	base := path.Base(name)
+	if base == ".wh..wh..opq" {
+		f.Path, f.Whiteout, f.Opaque = path.Dir(name), true, true
+	} else if rest, ok := strings.CutPrefix(base, ".wh."); ok {
+		f.Path, f.Whiteout = path.Join(path.Dir(name), rest), true
+	}
+	return f, nil
+}
+
+// cleanName returns a tar name relative to the root; absolute names and names
+// climbing out with ".." are errors.
+func cleanName(n string) (string, error) {
+	if n == "" {
+		return "", errors.New("empty name")
+	}
+	if strings.HasPrefix(n, "/") {
+		return "", errors.New("absolute path")
+	}
+	if strings.ContainsRune(n, 0) {
+		return "", errors.New("NUL in name")
+	}
+	if escapes(n) {
+		return "", errors.New("path leaves the image root")
+	}
+	c := path.Clean(n)
+	if c == "." {
+		return ".", nil
+	}
+	return strings.TrimPrefix(c, "./"), nil
+}
+
+// escapes reports whether a relative path climbs above its root.
+func escapes(p string) bool {
+	depth := 0
+	for _, part := range strings.Split(p, "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return true
+			}
+		default:
+			depth++
+		}
+	}
+	return false
+}
+
+// readContent reads a regular file's content when it may hold secrets: a
+// credential file by name (kept whole, under the cap), or a text file
+// (sniffed) under the size cap, scanned for known secret formats. Anything
+// else is skipped unread by the tar reader.
+func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf []byte) error {
+	cred := CredentialFile(f.Path) != ""
+	if size > opt.MaxFileRead && !cred {
+		return nil
+	}
+	n := min(size, 512)
+	head := buf[:n]
+	if _, err := io.ReadFull(tr, head); err != nil {
+		return err
+	}
+	if !cred && !looksText(head) {
+		return nil
+	}
+	limit := min(size, opt.MaxFileRead)
+	data := make([]byte, limit)
+	copy(data, head)
+	if _, err := io.ReadFull(tr, data[n:]); err != nil {
+		return err
+	}
+	text := string(data)
+	for _, m := range secrets.Known(text) {
+		if m.Kind == secrets.KindHighEntropy {
+			continue
+		}
+		f.Secrets = append(f.Secrets, facts.FileSecret{Kind: m.Kind, Line: 1 + strings.Count(text[:m.Start], "\n")})
+	}
+	if cred && len(text) <= 64<<10 {
+		f.Content = text
+	}
+	return nil
+}
+
+// looksText sniffs the first bytes of a file: no NUL and valid UTF-8 (a
+// rune cut at the end is allowed).
+func looksText(b []byte) bool {
+	if bytes.IndexByte(b, 0) >= 0 {
+		return false
+	}
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			return len(b) < 4 && !utf8.FullRune(b)
+		}
+		b = b[size:]
+	}
+	return true
+}
+
+// CredentialFile names the kind of credential file a path is by its name,
+// or "".
+func CredentialFile(p string) string {
+	base := path.Base(p)
+	switch {
+	case strings.HasSuffix(p, ".aws/credentials"):
+		return "AWS credentials file"
+	case strings.HasSuffix(p, ".docker/config.json"):
+		return "Docker client config"
+	case base == ".npmrc":
+		return "npm config"
+	case base == ".pypirc":
+		return "PyPI config"
+	case base == ".git-credentials":
+		return "git credentials"
+	case base == ".env" || strings.HasPrefix(base, ".env.") && !strings.HasSuffix(base, ".example") && !strings.HasSuffix(base, ".sample") && !strings.HasSuffix(base, ".template"):
+		return "dotenv file"
+	case strings.HasSuffix(p, ".kube/config") || base == "kubeconfig":
+		return "kubeconfig"
+	case base == "id_rsa" || base == "id_dsa" || base == "id_ecdsa" || base == "id_ed25519":
+		return "SSH private key"
+	case strings.HasSuffix(base, ".pem") || strings.HasSuffix(base, ".key") || strings.HasSuffix(base, ".p12") || strings.HasSuffix(base, ".pfx"):
+		return "key file"
+	}
+	return ""
+}
