@@ -4,8 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/aymanbagabas/go-udiff"
 
 	"github.com/dockguard/dockguard/internal/audit"
+	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/harden"
 	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/spf13/cobra"
@@ -98,5 +104,86 @@ func manual(s Streams, findings []rules.Finding, fixed []string) {
 }
 
 func hardenFile(s Streams, path string, o *hardenOpts, opt harden.Options) error {
-	return fmt.Errorf("%s: hardening files is not implemented yet", path)
+	var res *harden.FileResult
+	var err error
+	base := filepath.Base(path)
+	switch {
+	case audit.MatchCompose(base) != "":
+		res, err = harden.Compose(context.Background(), path, opt)
+	default:
+		return fmt.Errorf("%s: harden reads docker run lines (--run) and compose files (compose.yaml, docker-compose.yml, …); this is neither", path)
+	}
+	if err != nil {
+		return err
+	}
+	for _, n := range res.Notes {
+		fmt.Fprintf(s.Err, "note: %s\n", n)
+	}
+	var own []rules.Finding
+	for _, f := range res.Manual {
+		if f.Subject.Kind == facts.SubjectService {
+			own = append(own, f)
+		}
+	}
+	manual(s, own, nil)
+	if !res.Changed() {
+		fmt.Fprintf(s.Err, "%s: already hardened, nothing to change\n", path)
+		return nil
+	}
+	if !o.write {
+		d := udiff.Unified(path, path, res.Old, res.New)
+		if !strings.HasSuffix(d, "\n") {
+			d += "\n"
+		}
+		fmt.Fprint(s.Out, d)
+		return nil
+	}
+	if err := writeAtomic(path, []byte(res.New), !o.noBackup); err != nil {
+		return err
+	}
+	fmt.Fprintf(s.Err, "%s: rewritten\n", path)
+	return nil
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// folder and a rename, keeping the file's permissions; with backup, the
+// old content is kept in path.bak first.
+func writeAtomic(path string, data []byte, backup bool) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if backup {
+		old, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(path+".bak", old, info.Mode().Perm()); err != nil {
+			return err
+		}
+		if err := os.Chmod(path+".bak", info.Mode().Perm()); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".dockguard-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }

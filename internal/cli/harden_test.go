@@ -38,3 +38,51 @@ func TestHardenRun(t *testing.T) {
 	}
 	_ = os.Remove(cfg)
 }
+
+func TestHardenCompose(t *testing.T) {
+	dir := t.TempDir()
+	src := "# the app\nservices:\n  web:   # front\n    image: nginx:1.27\n    ports:\n      - \"8080:80\"\n    restart: always\n"
+	path := write(t, filepath.Join(dir, "compose.yaml"), src)
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, "harden", path)
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.err)
+	}
+	for _, want := range []string{"-      - \"8080:80\"\n", "+      - \"127.0.0.1:8080:80\"  # dockguard: port-all-interfaces (DG402)\n", "+    restart: \"on-failure:5\"  # dockguard: restart-policy (DG205)\n", "+    cap_drop: [ALL]"} {
+		if !strings.Contains(r.out, want) {
+			t.Errorf("the diff has no %q:\n%s", want, r.out)
+		}
+	}
+	if data, _ := os.ReadFile(path); string(data) != src {
+		t.Fatal("a diff run changed the file")
+	}
+	w := run(t, "harden", "--write", "--no-comments", path)
+	if w.code != 0 || w.out != "" {
+		t.Fatalf("--write: exit %d, stdout %q, stderr %s", w.code, w.out, w.err)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasPrefix(string(data), "# the app\nservices:\n  web:   # front\n") || strings.Contains(string(data), "dockguard:") {
+		t.Errorf("comments not kept or --no-comments ignored:\n%s", data)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o640 {
+		t.Errorf("permissions %v, want 0640", st.Mode().Perm())
+	}
+	if bak, err := os.ReadFile(path + ".bak"); err != nil || string(bak) != src {
+		t.Errorf("no .bak with the old content: %v", err)
+	}
+	again := run(t, "harden", path)
+	if again.out != "" {
+		t.Errorf("second pass has a diff:\n%s", again.out)
+	}
+	// A file that does not parse is never rewritten.
+	bad := write(t, filepath.Join(t.TempDir(), "compose.yaml"), "services:\n  web: [\n")
+	b := run(t, "harden", "--write", bad)
+	if b.code == 0 {
+		t.Error("a broken file was accepted")
+	}
+	if data, _ := os.ReadFile(bad); string(data) != "services:\n  web: [\n" {
+		t.Error("a broken file was rewritten")
+	}
+}

@@ -162,3 +162,5 @@ func containerPortBelow1024(v string) bool {
 	n, err := strconv.Atoi(lo)
 	return err == nil && n > 0 && n < 1024
 }
+
+func parseBytes(s string) (int64, error) { return units.RAMInBytes(s) }
