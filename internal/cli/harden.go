@@ -110,8 +110,10 @@ func hardenFile(s Streams, path string, o *hardenOpts, opt harden.Options) error
 	switch {
 	case audit.MatchCompose(base) != "":
 		res, err = harden.Compose(context.Background(), path, opt)
+	case audit.MatchDockerfile(base) != "":
+		res, err = harden.Dockerfile(context.Background(), path, opt)
 	default:
-		return fmt.Errorf("%s: harden reads docker run lines (--run) and compose files (compose.yaml, docker-compose.yml, …); this is neither", path)
+		return fmt.Errorf("%s: harden reads docker run lines (--run), compose files (compose.yaml, docker-compose.yml, …) and Dockerfiles; this is none of them", path)
 	}
 	if err != nil {
 		return err
@@ -121,7 +123,7 @@ func hardenFile(s Streams, path string, o *hardenOpts, opt harden.Options) error
 	}
 	var own []rules.Finding
 	for _, f := range res.Manual {
-		if f.Subject.Kind == facts.SubjectService {
+		if f.Subject.Kind == facts.SubjectService || f.Subject.Kind == facts.SubjectStage {
 			own = append(own, f)
 		}
 	}
