@@ -94,7 +94,8 @@ func ReadArchive(ctx context.Context, r io.Reader, ref, tag string, opt Options)
 			jsons[name] = b
 			continue
 		}
-		ls, err := scanLayer(br, &opt, n)
+		_, named := blobDigest(name)
+		ls, err := scanLayerHash(br, &opt, n, named)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}

@@ -139,6 +139,11 @@ func resolve(im *facts.Image, layers []*layerScan) {
 			}
 		}
 	}
+	total := 0
+	for _, ls := range layers {
+		total += len(ls.Files)
+	}
+	im.Files = make([]facts.ImageFile, 0, total)
 	for li, ls := range layers {
 		base := len(im.Files)
 		for _, f := range ls.Files {

@@ -282,7 +282,8 @@ func loadDaemon(ctx context.Context, ref, rest string, opt Options) (*Result, er
 		return nil, err
 	}
 	defer c.Close()
-	if _, err := c.ImageInspect(ctx, rest); err != nil {
+	ins, err := c.ImageInspect(ctx, rest)
+	if err != nil {
 		return nil, err
 	}
 	rc, err := c.ImageSave(ctx, []string{rest})
@@ -295,5 +296,13 @@ func loadDaemon(ctx context.Context, ref, rest string, opt Options) (*Result, er
 		return nil, err
 	}
 	res.Image.ByTag = !strings.Contains(rest, "@sha256:") && !strings.HasPrefix(rest, "sha256:")
+	// The digest to pin to is the registry's (a repository digest), when
+	// the image came from one.
+	for _, rd := range ins.RepoDigests {
+		if _, d, ok := strings.Cut(rd, "@"); ok {
+			res.Image.Digest = d
+			break
+		}
+	}
 	return res, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/klauspost/compress/zstd"
 )
 
 const ghToken = "ghp_R2d4Xk9mQp7Lw3Zt8Vb6Nc1Hs5Jy0Fg4Ae2D"
@@ -299,4 +300,28 @@ func TestBadInputs(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCompressions reads the same layer as gzip, zstd and plain tar: same
+// entries, same diff ID.
+func TestCompressions(t *testing.T) {
+	t.Parallel()
+	raw := tarOf(t, []testFile{{name: "etc/app.conf", body: "token=" + ghToken + "\n"}, {name: "bin/x", body: "\x7fELF", mode: 0o2755}})
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs)
+	zw.Write(raw)
+	zw.Close()
+	var want string
+	for name, b := range map[string][]byte{"tar": raw, "gzip": gz(t, raw), "zstd": zs.Bytes()} {
+		ls, err := scanLayer(bytes.NewReader(b), &Options{MaxLayerSize: 1 << 20, MaxFileRead: 1 << 20}, 0)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want == "" {
+			want = ls.DiffID
+		}
+		if ls.DiffID != want || len(ls.Files) != 2 || len(ls.Files[0].Secrets) != 1 || ls.Files[1].Mode != 0o2755 {
+			t.Errorf("%s: %+v", name, ls)
+		}
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"path"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/secrets"
@@ -53,8 +54,18 @@ type layerScan struct {
 // scanLayer reads one layer stream once: sniffs its compression,
 // decompresses it under the cap, hashes both forms and records its entries.
 func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
-	raw := sha256.New()
-	br := bufio.NewReaderSize(io.TeeReader(r, raw), 64<<10)
+	return scanLayerHash(r, opt, index, true)
+}
+
+// scanLayerHash is scanLayer; hashRaw false skips the digest of the stored
+// bytes when nothing names it (legacy archive members).
+func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerScan, error) {
+	var raw hash.Hash
+	if hashRaw {
+		raw = sha256.New()
+		r = io.TeeReader(r, raw)
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
 	magic, _ := br.Peek(4)
 	ls := &layerScan{Compressed: "none"}
 	var body io.Reader = br
@@ -78,6 +89,7 @@ func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
 	cr := &capReader{r: body, max: opt.MaxLayerSize, what: fmt.Sprintf("layer %d", index)}
 	tr := tar.NewReader(io.TeeReader(cr, diff))
 	buf := make([]byte, 32<<10)
+	var content []byte // reused for every file read
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -91,7 +103,7 @@ func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
 			return nil, err
 		}
 		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
-			if err := readContent(tr, &f, h.Size, opt, buf); err != nil {
+			if content, err = readContent(tr, &f, h.Size, opt, buf, content); err != nil {
 				return nil, layerErr(index, err)
 			}
 		}
@@ -106,7 +118,9 @@ func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
 	}
 	ls.Size = cr.n
 	ls.DiffID = sum(diff)
-	ls.Digest = sum(raw)
+	if raw != nil {
+		ls.Digest = sum(raw)
+	}
 	return ls, nil
 }
 
@@ -197,26 +211,31 @@ func escapes(p string) bool {
 // credential file by name (kept whole, under the cap), or a text file
 // (sniffed) under the size cap, scanned for known secret formats. Anything
 // else is skipped unread by the tar reader.
-func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf []byte) error {
+func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf, data []byte) ([]byte, error) {
 	cred := CredentialFile(f.Path) != ""
 	if size > opt.MaxFileRead && !cred {
-		return nil
+		return data, nil
 	}
 	n := min(size, 512)
 	head := buf[:n]
 	if _, err := io.ReadFull(tr, head); err != nil {
-		return err
+		return data, err
 	}
 	if !cred && !looksText(head) {
-		return nil
+		return data, nil
 	}
-	limit := min(size, opt.MaxFileRead)
-	data := make([]byte, limit)
+	limit := int(min(size, opt.MaxFileRead))
+	if cap(data) < limit {
+		data = make([]byte, limit)
+	}
+	data = data[:limit]
 	copy(data, head)
 	if _, err := io.ReadFull(tr, data[n:]); err != nil {
-		return err
+		return data, err
 	}
-	text := string(data)
+	// The buffer is reused for the next file: nothing may keep text (matches
+	// keep only their kind and line; Content is copied).
+	text := unsafe.String(unsafe.SliceData(data), len(data))
 	for _, m := range secrets.Known(text) {
 		if m.Kind == secrets.KindHighEntropy {
 			continue
@@ -224,9 +243,9 @@ func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf
 		f.Secrets = append(f.Secrets, facts.FileSecret{Kind: m.Kind, Line: 1 + strings.Count(text[:m.Start], "\n")})
 	}
 	if cred && len(text) <= 64<<10 {
-		f.Content = text
+		f.Content = string(data)
 	}
-	return nil
+	return data, nil
 }
 
 // looksText sniffs the first bytes of a file: no NUL and valid UTF-8 (a
