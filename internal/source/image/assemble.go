@@ -113,6 +113,11 @@ func assemble(ref string, cfgJSON []byte, layers []*layerScan) (*Result, error) 
 	for i, h := range cf.History {
 		im.History = append(im.History, facts.HistoryEntry{CreatedBy: h.CreatedBy, EmptyLayer: h.EmptyLayer, At: facts.Location{Image: ref, File: "history " + strconv.Itoa(i)}})
 	}
+	for _, ls := range layers {
+		for _, n := range ls.Notes {
+			im.Notes = append(im.Notes, facts.Note{At: facts.Location{Image: ref}, Message: n})
+		}
+	}
 	resolve(im, layers)
 	return &Result{Image: im}, nil
 }

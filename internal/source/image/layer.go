@@ -49,6 +49,8 @@ type layerScan struct {
 	Digest     string // sha256 of the bytes as stored
 	Compressed string // gzip, zstd or none
 	Size       int64  // uncompressed
+	// Notes are oddities that are not errors (links climbing out of the root).
+	Notes []string
 }
 
 // scanLayer reads one layer stream once: sniffs its compression,
@@ -102,6 +104,9 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		if err != nil {
 			return nil, err
 		}
+		if f.Type == tar.TypeSymlink && !path.IsAbs(f.Linkname) && escapes(path.Join(path.Dir(f.Path), f.Linkname)) {
+			ls.Notes = append(ls.Notes, fmt.Sprintf("layer %d: symbolic link /%s -> %s climbs above the image root (in a container it stops at /; it is never followed here)", index, f.Path, f.Linkname))
+		}
 		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
 			if content, err = readContent(tr, &f, h.Size, opt, buf, content); err != nil {
 				return nil, layerErr(index, err)
@@ -152,11 +157,8 @@ func entry(h *tar.Header, index int) (facts.ImageFile, error) {
 		}
 		f.Linkname = ln
 	case tar.TypeSymlink:
-		if !path.IsAbs(h.Linkname) && escapes(path.Join(path.Dir(name), h.Linkname)) {
-			// Resolved in the container, the link stops at "/"; extracted
-			// naively, it points outside. Kept, and noted by the caller.
-			f.Linkname = h.Linkname
-		}
+		// Kept as data: resolved in a container the link stops at "/";
+		// one climbing out is noted by the caller.
 	}
 	base := path.Base(name)
 	if base == ".wh..wh..opq" {

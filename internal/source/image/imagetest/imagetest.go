@@ -21,9 +21,24 @@ type File struct {
 	Mode       int64
 }
 
-// Archive writes a one-layer image (root config, no user) holding files as
-// a docker save archive tagged tag.
+// Archive writes a one-layer image (Image) as a docker save archive tagged
+// tag.
 func Archive(t testing.TB, tag string, cfg v1.Config, files ...File) []byte {
+	t.Helper()
+	img := Image(t, cfg, files...)
+	ref, err := name.NewTag(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := tarball.Write(ref, img, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// Image is a one-layer image with config cfg holding files.
+func Image(t testing.TB, cfg v1.Config, files ...File) v1.Image {
 	t.Helper()
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -49,13 +64,5 @@ func Archive(t testing.TB, tag string, cfg v1.Config, files ...File) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref, err := name.NewTag(tag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	if err := tarball.Write(ref, img, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
+	return img
 }
