@@ -37,21 +37,6 @@ type Options struct {
 	Engine engine.Endpoint
 	// Workers bounds how many layers are read at once (registry, layout).
 	Workers int
-	// Platform picks the image of a multi-platform index: os/arch[/variant]
-	// ("" is linux and this machine's architecture).
-	Platform string
-}
-
-// platform parses Options.Platform.
-func (o Options) platform() (v1.Platform, error) {
-	if o.Platform == "" {
-		return v1.Platform{OS: "linux", Architecture: runtime.GOARCH}, nil
-	}
-	p, err := v1.ParsePlatform(o.Platform)
-	if err != nil || p.OS == "" || p.Architecture == "" {
-		return v1.Platform{}, fmt.Errorf("platform %q: want os/arch[/variant]", o.Platform)
-	}
-	return *p, nil
 }
 
 // Defaults.
@@ -146,11 +131,7 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 	if err != nil {
 		return nil, err
 	}
-	plat, err := opt.platform()
-	if err != nil {
-		return nil, err
-	}
-	img, digest, err := pickFromIndex(idx, tag, plat)
+	img, digest, err := pickFromIndex(idx, tag)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +146,7 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 // pickFromIndex finds the image tagged tag (annotation
 // org.opencontainers.image.ref.name), or the only one, descending into a
 // nested index for this platform.
-func pickFromIndex(idx v1.ImageIndex, tag string, plat v1.Platform) (v1.Image, string, error) {
+func pickFromIndex(idx v1.ImageIndex, tag string) (v1.Image, string, error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, "", err
@@ -184,13 +165,13 @@ func pickFromIndex(idx v1.ImageIndex, tag string, plat v1.Platform) (v1.Image, s
 		pick = &cands[0]
 	} else {
 		for i, d := range cands {
-			if d.Platform != nil && d.Platform.Satisfies(plat) {
+			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == runtime.GOARCH {
 				pick = &cands[i]
 				break
 			}
 		}
 		if pick == nil {
-			return nil, "", fmt.Errorf("the layout holds %d images and none for %s; name one (oci:DIR:TAG) or pick a platform (--platform)", len(cands), plat)
+			return nil, "", fmt.Errorf("the layout holds %d images; name one (oci:DIR:TAG)", len(cands))
 		}
 	}
 	if pick.MediaType.IsIndex() {
@@ -198,7 +179,7 @@ func pickFromIndex(idx v1.ImageIndex, tag string, plat v1.Platform) (v1.Image, s
 		if err != nil {
 			return nil, "", err
 		}
-		return pickFromIndex(sub, "", plat)
+		return pickFromIndex(sub, "")
 	}
 	img, err := idx.Image(pick.Digest)
 	return img, pick.Digest.String(), err
@@ -217,12 +198,8 @@ func loadRegistry(ctx context.Context, ref, rest string, opt Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	plat, err := opt.platform()
-	if err != nil {
-		return nil, err
-	}
 	img, err := remote.Image(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain),
-		remote.WithPlatform(plat))
+		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
 	if err != nil {
 		return nil, err
 	}

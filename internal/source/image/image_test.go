@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -20,7 +19,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/klauspost/compress/zstd"
 )
@@ -325,56 +323,5 @@ func TestCompressions(t *testing.T) {
 		if ls.DiffID != want || len(ls.Files) != 2 || len(ls.Files[0].Secrets) != 1 || ls.Files[1].Mode != 0o2755 {
 			t.Errorf("%s: %+v", name, ls)
 		}
-	}
-}
-
-// TestPlatform picks an image of a multi-platform index in a registry and
-// in a layout; an index with no image for the platform is a clear error.
-func TestPlatform(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	other := "arm64"
-	if runtime.GOARCH == "arm64" {
-		other = "s390x"
-	}
-	img := insecureImage(t)
-	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: other}}})
-	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
-	ref, _ := name.NewTag(host+"/multi:1", name.Insecure)
-	if err := remote.WriteIndex(ref, idx); err != nil {
-		t.Fatal(err)
-	}
-	opt := Options{InsecureRegistries: []string{host}}
-	if _, err := Load(ctx, "registry:"+host+"/multi:1", opt); err == nil {
-		t.Error("registry: no image for this platform, no error")
-	}
-	opt.Platform = "linux/" + other
-	res, err := Load(ctx, "registry:"+host+"/multi:1", opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkInsecure(t, res.Image)
-	opt.Platform = "nonsense"
-	if _, err := Load(ctx, "registry:"+host+"/multi:1", opt); err == nil {
-		t.Error("bad platform: no error")
-	}
-
-	dir := t.TempDir()
-	lp, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, arch := range []string{other, "ppc64le"} {
-		if err := lp.AppendImage(img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: arch})); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := Load(ctx, "oci:"+dir, Options{}); err == nil || !strings.Contains(err.Error(), "--platform") {
-		t.Errorf("layout: got %v", err)
-	}
-	if _, err := Load(ctx, "oci:"+dir, Options{Platform: "linux/" + other}); err != nil {
-		t.Errorf("layout with platform: %v", err)
 	}
 }
