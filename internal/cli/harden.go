@@ -14,6 +14,7 @@ import (
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/harden"
 	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/dockguard/dockguard/internal/source/host"
 	"github.com/spf13/cobra"
 )
 
@@ -29,7 +30,7 @@ type hardenOpts struct {
 func newHardenCmd(s Streams) *cobra.Command {
 	o := &hardenOpts{}
 	cmd := &cobra.Command{
-		Use:   "harden [--run 'COMMAND LINE']... | FILE",
+		Use:   "harden [--run 'COMMAND LINE']... | FILE | daemon [DAEMON_JSON]",
 		Short: "Print the hardened form of a docker run line, a compose file or a Dockerfile",
 		Long: `harden writes the settings that fix what dockguard reports, in your own text:
 a non-root user, a read-only root filesystem with a tmpfs /tmp, cap-drop ALL,
@@ -50,6 +51,16 @@ With --run, the hardened command line alone is printed on stdout.`,
 					return errors.New("give either --run lines or a file, not both")
 				}
 				return hardenRuns(s, o.runs, opt)
+			}
+			if len(args) >= 1 && args[0] == "daemon" {
+				if len(args) > 2 {
+					return errors.New("harden daemon takes at most one path")
+				}
+				path := host.DefaultConfigFile
+				if len(args) == 2 {
+					path = args[1]
+				}
+				return hardenDaemon(s, path, o)
 			}
 			if len(args) != 1 {
 				return errors.New("harden needs --run 'COMMAND LINE' or one file")
@@ -118,16 +129,39 @@ func hardenFile(s Streams, path string, o *hardenOpts, opt harden.Options) error
 	if err != nil {
 		return err
 	}
+	return output(s, res, o, func() {
+		var own []rules.Finding
+		for _, f := range res.Manual {
+			if f.Subject.Kind == facts.SubjectService || f.Subject.Kind == facts.SubjectStage {
+				own = append(own, f)
+			}
+		}
+		manual(s, own, nil)
+	})
+}
+
+func hardenDaemon(s Streams, path string, o *hardenOpts) error {
+	res, err := harden.Daemon(path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(path); err != nil && o.write && res.Changed() {
+		if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(s.Err, "%s: written; restart dockerd for it to take effect\n", path)
+		return nil
+	}
+	return output(s, res, o, func() {})
+}
+
+// output prints the notes and a diff, or writes the file with --write.
+func output(s Streams, res *harden.FileResult, o *hardenOpts, more func()) error {
+	path := res.Path
 	for _, n := range res.Notes {
 		fmt.Fprintf(s.Err, "note: %s\n", n)
 	}
-	var own []rules.Finding
-	for _, f := range res.Manual {
-		if f.Subject.Kind == facts.SubjectService || f.Subject.Kind == facts.SubjectStage {
-			own = append(own, f)
-		}
-	}
-	manual(s, own, nil)
+	more()
 	if !res.Changed() {
 		fmt.Fprintf(s.Err, "%s: already hardened, nothing to change\n", path)
 		return nil

@@ -86,3 +86,20 @@ func TestHardenCompose(t *testing.T) {
 		t.Error("a broken file was rewritten")
 	}
 }
+
+func TestHardenDaemon(t *testing.T) {
+	path := write(t, filepath.Join(t.TempDir(), "daemon.json"), "{\n  \"debug\": true\n}\n")
+	r := run(t, "harden", "daemon", path)
+	if r.code != 0 || !strings.Contains(r.out, "+  \"icc\": false,\n") || !strings.Contains(r.err, "userns-remap") {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.out, r.err)
+	}
+	if w := run(t, "harden", "daemon", "--write", path); w.code != 0 {
+		t.Fatalf("--write: %s", w.err)
+	}
+	if again := run(t, "harden", "daemon", path); again.out != "" {
+		t.Errorf("second pass has a diff:\n%s", again.out)
+	}
+	if _, err := os.Stat(path + ".bak"); err != nil {
+		t.Error("no .bak")
+	}
+}
