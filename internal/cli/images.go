@@ -14,11 +14,13 @@ type imageFlags struct {
 	insecure   []string
 	maxLayerMB int64
 	maxImageMB int64
+	platform   string
 }
 
 func (i *imageFlags) register(f *pflag.FlagSet) {
 	f.StringArrayVar(&i.images, "image", nil, "an image to audit (repeatable): docker-archive:FILE[:TAG], oci:DIR[:TAG], registry:REF, daemon:REF, or REF (an existing file is a docker save archive, a folder an OCI layout, else the daemon, then the registry)")
 	f.StringArrayVar(&i.insecure, "insecure-registry", nil, "a registry host (HOST:PORT) spoken to over plain HTTP for --image (repeatable)")
+	f.StringVar(&i.platform, "platform", "", "--image: the platform to read from a multi-platform image, os/arch[/variant] (default: linux and this machine's architecture)")
 	f.Int64Var(&i.maxLayerMB, "max-layer-size", image.DefaultMaxLayerSize>>20, "--image: largest decompressed layer, in MiB")
 	f.Int64Var(&i.maxImageMB, "max-image-size", image.DefaultMaxImageSize>>20, "--image: largest decompressed image (all layers), in MiB")
 }
@@ -33,6 +35,7 @@ func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
 		MaxLayerSize:       i.maxLayerMB << 20,
 		MaxImageSize:       i.maxImageMB << 20,
 		InsecureRegistries: i.insecure,
+		Platform:           i.platform,
 	}
 	if len(live.hosts) > 0 {
 		opt.Engine = engine.Endpoint{Host: live.hosts[0], TLS: engine.TLS{Verify: live.tlsVerify, CACert: live.tlsCACert, Cert: live.tlsCert, Key: live.tlsKey}}

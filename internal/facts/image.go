@@ -55,7 +55,10 @@ type ImageFile struct {
 	// Content is the text of a small file whose name marks it as a
 	// credential file (.npmrc, .docker/config.json, …).
 	Content string
-	At      Location
+	// Script is the text of a small `#!` script, kept to read what an
+	// entrypoint script does.
+	Script string
+	At     Location
 }
 
 // FileSecret is one secret found in an image file: its kind and line.

@@ -101,7 +101,7 @@ func (p *Policy) Host(h *facts.Host) []rules.Finding {
 
 // imageConfigRules are the container rules that judge an image's config
 // on its own (the rest need a run configuration an image does not have).
-var imageConfigRules = map[string]bool{"root-user": true, "secret-in-env": true}
+var imageConfigRules = map[string]bool{"root-user": true, "root-start-drop": true, "secret-in-env": true}
 
 // Image judges an image: its content through the rules' Image hooks, and
 // its config through the container rules that apply to a config alone.

@@ -119,6 +119,7 @@ func assemble(ref string, cfgJSON []byte, layers []*layerScan) (*Result, error) 
 		}
 	}
 	resolve(im, layers)
+	c.PrivilegeDrop = privilegeDrop(im, cf.Config.WorkingDir)
 	return &Result{Image: im}, nil
 }
 

@@ -37,6 +37,21 @@ type Options struct {
 	Engine engine.Endpoint
 	// Workers bounds how many layers are read at once (registry, layout).
 	Workers int
+	// Platform picks the image of a multi-platform index: os/arch[/variant]
+	// ("" is linux and this machine's architecture).
+	Platform string
+}
+
+// platform parses Options.Platform.
+func (o Options) platform() (v1.Platform, error) {
+	if o.Platform == "" {
+		return v1.Platform{OS: "linux", Architecture: runtime.GOARCH}, nil
+	}
+	p, err := v1.ParsePlatform(o.Platform)
+	if err != nil || p.OS == "" || p.Architecture == "" {
+		return v1.Platform{}, fmt.Errorf("platform %q: want os/arch[/variant]", o.Platform)
+	}
+	return *p, nil
 }
 
 // Defaults.
@@ -131,7 +146,11 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 	if err != nil {
 		return nil, err
 	}
-	img, digest, err := pickFromIndex(idx, tag)
+	plat, err := opt.platform()
+	if err != nil {
+		return nil, err
+	}
+	img, digest, err := pickFromIndex(idx, tag, plat)
 	if err != nil {
 		return nil, err
 	}
@@ -146,7 +165,7 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 // pickFromIndex finds the image tagged tag (annotation
 // org.opencontainers.image.ref.name), or the only one, descending into a
 // nested index for this platform.
-func pickFromIndex(idx v1.ImageIndex, tag string) (v1.Image, string, error) {
+func pickFromIndex(idx v1.ImageIndex, tag string, plat v1.Platform) (v1.Image, string, error) {
 	im, err := idx.IndexManifest()
 	if err != nil {
 		return nil, "", err
@@ -165,13 +184,13 @@ func pickFromIndex(idx v1.ImageIndex, tag string) (v1.Image, string, error) {
 		pick = &cands[0]
 	} else {
 		for i, d := range cands {
-			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == runtime.GOARCH {
+			if d.Platform != nil && d.Platform.Satisfies(plat) {
 				pick = &cands[i]
 				break
 			}
 		}
 		if pick == nil {
-			return nil, "", fmt.Errorf("the layout holds %d images; name one (oci:DIR:TAG)", len(cands))
+			return nil, "", fmt.Errorf("the layout holds %d images and none for %s; name one (oci:DIR:TAG) or pick a platform (--platform)", len(cands), plat)
 		}
 	}
 	if pick.MediaType.IsIndex() {
@@ -179,7 +198,7 @@ func pickFromIndex(idx v1.ImageIndex, tag string) (v1.Image, string, error) {
 		if err != nil {
 			return nil, "", err
 		}
-		return pickFromIndex(sub, "")
+		return pickFromIndex(sub, "", plat)
 	}
 	img, err := idx.Image(pick.Digest)
 	return img, pick.Digest.String(), err
@@ -198,8 +217,12 @@ func loadRegistry(ctx context.Context, ref, rest string, opt Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
+	plat, err := opt.platform()
+	if err != nil {
+		return nil, err
+	}
 	img, err := remote.Image(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain),
-		remote.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
+		remote.WithPlatform(plat))
 	if err != nil {
 		return nil, err
 	}

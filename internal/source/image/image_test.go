@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -19,6 +20,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/klauspost/compress/zstd"
 )
@@ -322,6 +324,83 @@ func TestCompressions(t *testing.T) {
 		}
 		if ls.DiffID != want || len(ls.Files) != 2 || len(ls.Files[0].Secrets) != 1 || ls.Files[1].Mode != 0o2755 {
 			t.Errorf("%s: %+v", name, ls)
+		}
+	}
+}
+
+// TestPlatform picks an image of a multi-platform index in a registry and
+// in a layout; an index with no image for the platform is a clear error.
+func TestPlatform(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	other := "arm64"
+	if runtime.GOARCH == "arm64" {
+		other = "s390x"
+	}
+	img := insecureImage(t)
+	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: other}}})
+	srv := httptest.NewServer(registry.New(registry.Logger(nilLogger())))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	ref, _ := name.NewTag(host+"/multi:1", name.Insecure)
+	if err := remote.WriteIndex(ref, idx); err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{InsecureRegistries: []string{host}}
+	if _, err := Load(ctx, "registry:"+host+"/multi:1", opt); err == nil {
+		t.Error("registry: no image for this platform, no error")
+	}
+	opt.Platform = "linux/" + other
+	res, err := Load(ctx, "registry:"+host+"/multi:1", opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkInsecure(t, res.Image)
+	opt.Platform = "nonsense"
+	if _, err := Load(ctx, "registry:"+host+"/multi:1", opt); err == nil {
+		t.Error("bad platform: no error")
+	}
+
+	dir := t.TempDir()
+	lp, err := layout.Write(dir, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arch := range []string{other, "ppc64le"} {
+		if err := lp.AppendImage(img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: arch})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Load(ctx, "oci:"+dir, Options{}); err == nil || !strings.Contains(err.Error(), "--platform") {
+		t.Errorf("layout: got %v", err)
+	}
+	if _, err := Load(ctx, "oci:"+dir, Options{Platform: "linux/" + other}); err != nil {
+		t.Errorf("layout with platform: %v", err)
+	}
+}
+
+// TestPrivilegeDrop: a root image whose entrypoint script drops privileges
+// with gosu (present in the image) is a low root-start-drop finding, not
+// root-user; without gosu in the image it stays root-user.
+func TestPrivilegeDrop(t *testing.T) {
+	t.Parallel()
+	script := "#!/bin/sh\nset -e\nexec gosu app \"$@\"\n"
+	for _, withTool := range []bool{true, false} {
+		files := []testFile{{name: "usr/local/bin/docker-entrypoint.sh", body: script, mode: 0o755}}
+		if withTool {
+			files = append(files, testFile{name: "usr/local/bin/gosu", body: "\x7fELF", mode: 0o755})
+		}
+		img := imageOf(t, v1.Config{Entrypoint: []string{"docker-entrypoint.sh"}, Cmd: []string{"app"}}, nil, layerOf(t, files))
+		res, err := ReadArchive(context.Background(), bytes.NewReader(saveArchive(t, img, "a/b:1")), "drop", "", Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := findings(res.Image, rules.Config{})
+		if withTool != has(fs, "root-start-drop", "gosu") || withTool == has(fs, "root-user", "") {
+			for _, f := range fs {
+				t.Logf("%s %s", f.Rule.Slug, f.Message)
+			}
+			t.Errorf("gosu in the image %v: drop %v, root-user %v", withTool, has(fs, "root-start-drop", "gosu"), has(fs, "root-user", ""))
 		}
 	}
 }

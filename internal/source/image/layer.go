@@ -92,6 +92,7 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 	tr := tar.NewReader(io.TeeReader(cr, diff))
 	buf := make([]byte, 32<<10)
 	var content []byte // reused for every file read
+	var scripts int64  // script text kept
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -110,6 +111,10 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
 			if content, err = readContent(tr, &f, h.Size, opt, buf, content); err != nil {
 				return nil, layerErr(index, err)
+			}
+			if len(content) >= 2 && content[0] == '#' && content[1] == '!' && h.Size <= maxScript && scripts+h.Size <= maxScripts {
+				f.Script = string(content)
+				scripts += h.Size
 			}
 		}
 		ls.Files = append(ls.Files, f)
@@ -216,7 +221,7 @@ func escapes(p string) bool {
 func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf, data []byte) ([]byte, error) {
 	cred := CredentialFile(f.Path) != ""
 	if size > opt.MaxFileRead && !cred {
-		return data, nil
+		return data[:0], nil
 	}
 	n := min(size, 512)
 	head := buf[:n]
@@ -224,7 +229,7 @@ func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf
 		return data, err
 	}
 	if !cred && !looksText(head) {
-		return data, nil
+		return data[:0], nil
 	}
 	limit := int(min(size, opt.MaxFileRead))
 	if cap(data) < limit {
