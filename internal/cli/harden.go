@@ -14,6 +14,7 @@ import (
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/harden"
 	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/dockguard/dockguard/internal/source/host"
 	"github.com/spf13/cobra"
 )
@@ -25,6 +26,9 @@ type hardenOpts struct {
 	noComments bool
 	write      bool
 	noBackup   bool
+	engine     bool
+	hosts      []string
+	apply      bool
 }
 
 func newHardenCmd(s Streams) *cobra.Command {
@@ -46,6 +50,15 @@ With --run, the hardened command line alone is printed on stdout.`,
 				return err
 			}
 			opt := harden.Options{Config: cfg.Rules, PublicPorts: o.public, NoComments: o.noComments}
+			if o.engine || len(o.hosts) > 0 {
+				if len(args) > 0 || len(o.runs) > 0 {
+					return errors.New("--engine takes no file and no --run line")
+				}
+				return hardenEngines(cmd.Context(), s, o, opt)
+			}
+			if o.apply {
+				return errors.New("--apply needs --engine or -H")
+			}
 			if len(o.runs) > 0 {
 				if len(args) > 0 {
 					return errors.New("give either --run lines or a file, not both")
@@ -75,6 +88,9 @@ With --run, the hardened command line alone is printed on stdout.`,
 	f.BoolVar(&o.noComments, "no-comments", false, "do not add `# dockguard:` comments to changed lines")
 	f.BoolVar(&o.write, "write", false, "rewrite the file in place instead of printing a diff")
 	f.BoolVar(&o.noBackup, "no-backup", false, "with --write, keep no FILE.bak copy")
+	f.BoolVar(&o.engine, "engine", false, "print `docker update` commands for every running container of the default engine")
+	f.StringArrayVarP(&o.hosts, "host", "H", nil, "an engine to harden (repeatable), as for --engine")
+	f.BoolVar(&o.apply, "apply", false, "with --engine, run the updates through the Engine API")
 	return cmd
 }
 
@@ -222,4 +238,45 @@ func writeAtomic(path string, data []byte, backup bool) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	hosts := o.hosts
+	if len(hosts) == 0 {
+		hosts = []string{""}
+	}
+	failed := false
+	for _, h := range hosts {
+		c, err := engine.Client(engine.Endpoint{Host: h})
+		if err != nil {
+			return err
+		}
+		ups, err := harden.Engine(ctx, c, opt, o.apply)
+		c.Close()
+		if err != nil {
+			return err
+		}
+		for _, u := range ups {
+			if u.Command != "" {
+				fmt.Fprintln(s.Out, u.Command)
+			}
+			switch {
+			case u.Err != nil:
+				failed = true
+				fmt.Fprintf(s.Err, "%s: update failed: %v\n", u.Name, u.Err)
+			case u.Applied:
+				fmt.Fprintf(s.Err, "%s: updated\n", u.Name)
+			}
+			if len(u.Recreate) > 0 {
+				fmt.Fprintf(s.Err, "%s: needs re-creating for %s (harden its docker run line or compose service)\n", u.Name, strings.Join(u.Recreate, ", "))
+			}
+		}
+	}
+	if failed {
+		return errors.New("some updates failed")
+	}
+	return nil
 }

@@ -1,0 +1,125 @@
+package harden
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	api "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// EngineUpdate is what harden does for one running container: the
+// settings `docker update` can change on the spot, and the ones that need
+// the container created again.
+type EngineUpdate struct {
+	Name string
+	ID   string
+	// Command is the `docker update` command line ("" when nothing can be
+	// updated).
+	Command string
+	// Update is the same as an Engine API update.
+	Update client.ContainerUpdateOptions
+	// Recreate names the rules whose fix needs a new container (user,
+	// read-only root, capabilities, no-new-privileges, port bindings).
+	Recreate []string
+	// Applied is set when --apply ran the update; Err is its error.
+	Applied bool
+	Err     error
+}
+
+// Engine computes (and with apply, runs) the updates that harden every
+// running container of an engine: memory with equal swap, CPUs, PIDs limit
+// and a bounded restart policy.
+func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]EngineUpdate, error) {
+	list, err := c.ContainerList(ctx, client.ContainerListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []EngineUpdate
+	for _, s := range list.Items {
+		in, err := c.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{})
+		if err != nil {
+			return nil, err
+		}
+		ct := in.Container
+		u := EngineUpdate{Name: strings.TrimPrefix(ct.Name, "/"), ID: ct.ID}
+		h := ct.HostConfig
+		var res api.Resources
+		var args []string
+		changed := false
+		switch {
+		case h.Memory <= 0:
+			res.Memory, res.MemorySwap = opt.MemoryBytes(), opt.MemoryBytes()
+			args = append(args, "--memory", opt.Memory(), "--memory-swap", opt.Memory())
+			changed = true
+		case h.MemorySwap != h.Memory:
+			res.Memory, res.MemorySwap = h.Memory, h.Memory
+			args = append(args, "--memory", bytesText(h.Memory), "--memory-swap", bytesText(h.Memory))
+			changed = true
+		}
+		if h.NanoCPUs <= 0 && h.CPUQuota <= 0 {
+			res.NanoCPUs = 1e9
+			args = append(args, "--cpus", DefaultCPUs)
+			changed = true
+		}
+		if h.PidsLimit == nil || *h.PidsLimit <= 0 {
+			p := opt.Pids()
+			res.PidsLimit = &p
+			args = append(args, "--pids-limit", strconv.FormatInt(p, 10))
+			changed = true
+		}
+		if changed {
+			u.Update.Resources = &res
+		}
+		rp := h.RestartPolicy
+		if !h.AutoRemove && (rp.Name == "always" || rp.Name == "unless-stopped" || (rp.Name == "on-failure" && rp.MaximumRetryCount <= 0)) {
+			u.Update.RestartPolicy = &api.RestartPolicy{Name: "on-failure", MaximumRetryCount: opt.Retries()}
+			args = append(args, "--restart", "on-failure:"+strconv.Itoa(opt.Retries()))
+		}
+		if len(args) > 0 {
+			u.Command = "docker update " + strings.Join(args, " ") + " " + quote(u.Name)
+		}
+		if ct.Config != nil && isRootUser(ct.Config.User) {
+			u.Recreate = append(u.Recreate, "root-user")
+		}
+		if !h.ReadonlyRootfs {
+			u.Recreate = append(u.Recreate, "read-only-rootfs")
+		}
+		if !capIn(h.CapDrop, "ALL") && !h.Privileged {
+			u.Recreate = append(u.Recreate, "capabilities-not-dropped")
+		}
+		nnp := false
+		for _, o := range h.SecurityOpt {
+			if o == "no-new-privileges" || o == "no-new-privileges:true" || o == "no-new-privileges=true" {
+				nnp = true
+			}
+		}
+		if !nnp {
+			u.Recreate = append(u.Recreate, "no-new-privileges-missing")
+		}
+		for _, bs := range h.PortBindings {
+			for _, b := range bs {
+				if !b.HostIP.IsValid() || b.HostIP.IsUnspecified() {
+					u.Recreate = append(u.Recreate, "port-all-interfaces")
+					break
+				}
+			}
+			if len(u.Recreate) > 0 && u.Recreate[len(u.Recreate)-1] == "port-all-interfaces" {
+				break
+			}
+		}
+		if apply && u.Command != "" {
+			_, u.Err = c.ContainerUpdate(ctx, ct.ID, u.Update)
+			u.Applied = u.Err == nil
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// String is the update's report line.
+func (u EngineUpdate) String() string {
+	return fmt.Sprintf("%s: %s", u.Name, u.Command)
+}
