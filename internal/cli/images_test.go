@@ -34,7 +34,7 @@ func TestAuditImage(t *testing.T) {
 		t.Fatalf("exit %d: %s %s", r.code, r.out, r.err)
 	}
 	d := parseReport(t, r.out)
-	want := map[string]bool{"suid-sgid": false, "secrets-image": false, "root-user": false}
+	want := map[string]bool{"suid-sgid-file": false, "secret-file-in-image": false, "root-user": false}
 	for _, f := range d.Findings {
 		if f.Location.Image != "" {
 			if _, ok := want[f.Slug]; ok {
@@ -85,7 +85,7 @@ func TestAuditImageRegistry(t *testing.T) {
 			t.Errorf("pinning finding without the digest: %s", f.Message)
 		}
 	}
-	for _, slug := range []string{"sudo", "suid-sgid", "image-unpinned"} {
+	for _, slug := range []string{"sudo", "suid-sgid-file", "image-unpinned"} {
 		if !got[slug] {
 			t.Errorf("no %s finding:\n%s", slug, r.out)
 		}

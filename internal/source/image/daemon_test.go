@@ -26,7 +26,7 @@ func TestDaemon(t *testing.T) {
 		}
 		fs := findings(res.Image, rules.Config{})
 		for _, w := range []struct{ slug, sub string }{
-			{"secrets-image", "/app/.env"},
+			{"secret-file-in-image", "/app/.env"},
 			{"root-user", "runs as root"},
 			{"expose-ssh", "port 22"},
 			{"image-unpinned", "by tag"},

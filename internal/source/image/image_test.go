@@ -101,12 +101,12 @@ func checkInsecure(t *testing.T, im *facts.Image) {
 	}
 	fs := findings(im, rules.Config{SUIDAllow: []string{"/bin/ping"}})
 	for _, w := range []struct{ slug, sub string }{
-		{"suid-sgid", "SUID /bin/su (mode 4755, owner 0:0)"},
-		{"suid-sgid", "/usr/bin/passwd (mode 4755, owner 0:0) was removed or replaced by a later layer"},
-		{"secrets-image", "dotenv file /app/.env holds GitHub token"},
-		{"secrets-image", "(deleted or replaced by a later layer, still in layer 0)"},
-		{"secrets-image", "Docker client config /root/.docker/config.json holds credentials for registry.example.com"},
-		{"secrets-image", "in build argument NPM_TOKEN in the image history"},
+		{"suid-sgid-file", "SUID /bin/su (mode 4755, owner 0:0)"},
+		{"suid-sgid-file", "/usr/bin/passwd (mode 4755, owner 0:0) was removed or replaced by a later layer"},
+		{"secret-file-in-image", "dotenv file /app/.env holds GitHub token"},
+		{"secret-file-in-image", "(deleted or replaced by a later layer, still in layer 0)"},
+		{"secret-file-in-image", "Docker client config /root/.docker/config.json holds credentials for registry.example.com"},
+		{"secret-file-in-image", "in build argument NPM_TOKEN in the image history"},
 		{"world-writable-dir", "/data is writable by every user (mode 0777)"},
 		{"sudo", "sudo is installed (/usr/bin/sudo, mode 4755, set-uid root)"},
 		{"root-user", "no user is set, so the container runs as root"},
@@ -122,7 +122,7 @@ func checkInsecure(t *testing.T, im *facts.Image) {
 		if strings.Contains(f.Message, ghToken) || strings.Contains(f.Message, "npm_abcdef") {
 			t.Errorf("a finding prints the secret: %s", f.Message)
 		}
-		if f.Rule.Slug == "suid-sgid" && strings.Contains(f.Message, "/bin/ping") {
+		if f.Rule.Slug == "suid-sgid-file" && strings.Contains(f.Message, "/bin/ping") {
 			t.Errorf("allowed file reported: %s", f.Message)
 		}
 		if f.Rule.Slug == "world-writable-dir" && strings.Contains(f.Message, "/tmp") {

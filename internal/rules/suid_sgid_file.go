@@ -6,7 +6,7 @@ import (
 	"github.com/dockguard/dockguard/internal/facts"
 )
 
-// suid-sgid: SUID/SGID files an image holds. Judged on the files themselves,
+// suid-sgid-file: SUID/SGID files an image holds. Judged on the files themselves,
 // not on build steps: every regular file with the bit in the final
 // filesystem, and those a later layer removed or replaced (a `chmod u-s`
 // step copies the file up; the set-id copy is still in the lower layer,
@@ -14,7 +14,7 @@ import (
 func init() {
 	register(&Rule{
 		ID:          "DG313",
-		Slug:        "suid-sgid",
+		Slug:        "suid-sgid-file",
 		Control:     "suid-sgid",
 		Threat:      ThreatBreakout,
 		Severity:    Medium,

@@ -10,14 +10,14 @@ import (
 	"github.com/dockguard/dockguard/internal/secrets"
 )
 
-// secrets-image: credentials inside an image: credential files by name and
+// secret-file-in-image: credentials inside an image: credential files by name and
 // content, known secret formats in any text file, in every layer (a file a
 // later layer deletes is still in the image), and build arguments that
 // leaked into the history's created_by lines.
 func init() {
 	register(&Rule{
 		ID:          "DG606",
-		Slug:        "secrets-image",
+		Slug:        "secret-file-in-image",
 		Control:     "secrets-image",
 		Threat:      ThreatSecrets,
 		Severity:    Critical,
