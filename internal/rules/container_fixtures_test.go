@@ -247,29 +247,17 @@ func TestEveryContainerRuleHasFixtures(t *testing.T) {
 	compose := map[string]*cov{}
 	run := map[string]*cov{}
 	tally := func(m map[string]*cov, f *containerFixture) {
+		var wants [][]string
+		for _, w := range f.wants {
+			wants = append(wants, w.names)
+		}
 		for _, r := range rules.All() {
 			if m[r.ID] == nil {
 				m[r.ID] = &cov{}
 			}
-			wanted := false
-			for _, w := range f.wants {
-				for _, n := range w.names {
-					if strings.EqualFold(n, r.ID) || n == r.Slug {
-						wanted = true
-					}
-				}
-			}
-			explicit := false
-			for _, c := range f.check {
-				if r.Matches(c) {
-					explicit = true
-				}
-			}
-			if wanted {
-				m[r.ID].pos = true
-			} else if explicit {
-				m[r.ID].neg = true
-			}
+			p, n := coverage(r, wants, f.check)
+			m[r.ID].pos = m[r.ID].pos || p
+			m[r.ID].neg = m[r.ID].neg || n
 		}
 	}
 	for _, dir := range composeCases(t) {

@@ -175,26 +175,14 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 	neg := map[string]bool{}
 	for _, path := range fixturePaths(t) {
 		f := loadFixture(t, path)
+		var wants [][]string
+		for _, w := range f.wants {
+			wants = append(wants, w.names)
+		}
 		for _, r := range rules.All() {
-			wanted := false
-			for _, w := range f.wants {
-				for _, n := range w.names {
-					if strings.EqualFold(n, r.ID) || n == r.Slug {
-						wanted = true
-					}
-				}
-			}
-			explicit := false
-			for _, c := range f.check {
-				if r.Matches(c) {
-					explicit = true
-				}
-			}
-			if wanted {
-				pos[r.ID] = true
-			} else if explicit {
-				neg[r.ID] = true
-			}
+			p, n := coverage(r, wants, f.check)
+			pos[r.ID] = pos[r.ID] || p
+			neg[r.ID] = neg[r.ID] || n
 		}
 	}
 	for _, r := range rules.All() {
@@ -208,4 +196,24 @@ func TestEveryRuleHasFixtures(t *testing.T) {
 			t.Errorf("%s %s has no negative fixture (a `# check: %s` with no want for it)", r.ID, r.Slug, r.Slug)
 		}
 	}
+}
+
+// coverage says whether a fixture expects a rule by ID or slug (positive),
+// or checks it and expects nothing of it (negative). A want may pin a
+// severity (`slug@low`).
+func coverage(r *rules.Rule, wants [][]string, check []string) (positive, negative bool) {
+	for _, names := range wants {
+		for _, n := range names {
+			n, _, _ = strings.Cut(n, "@")
+			if strings.EqualFold(n, r.ID) || n == r.Slug {
+				return true, false
+			}
+		}
+	}
+	for _, c := range check {
+		if r.Matches(c) {
+			return false, true
+		}
+	}
+	return false, false
 }

@@ -413,27 +413,14 @@ func TestEveryHostRuleHasFixtures(t *testing.T) {
 	pos, neg := map[string]bool{}, map[string]bool{}
 	for _, path := range hostFixturePaths(t) {
 		f := loadHostFixture(t, path)
+		var wants [][]string
+		for _, names := range f.wants {
+			wants = append(wants, names)
+		}
 		for _, r := range hostRules() {
-			wanted := false
-			for _, names := range f.wants {
-				for _, n := range names {
-					n, _, _ = strings.Cut(n, "@")
-					if strings.EqualFold(n, r.ID) || n == r.Slug {
-						wanted = true
-					}
-				}
-			}
-			explicit := false
-			for _, c := range f.check {
-				if r.Matches(c) {
-					explicit = true
-				}
-			}
-			if wanted {
-				pos[r.ID] = true
-			} else if explicit {
-				neg[r.ID] = true
-			}
+			p, n := coverage(r, wants, f.check)
+			pos[r.ID] = pos[r.ID] || p
+			neg[r.ID] = neg[r.ID] || n
 		}
 	}
 	for _, r := range hostRules() {
