@@ -24,6 +24,7 @@ import (
 	"github.com/dockguard/dockguard/internal/enforce"
 	"github.com/moby/moby/client"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // PluginDir is where dockerd looks for plugin sockets.
@@ -63,13 +64,10 @@ func newEnforcePluginCmd(s Streams) *cobra.Command {
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
-	fl.StringVar(&f.mode, "mode", "", "enforce (deny), warn (allow and log) or audit (log); overrides the file")
+	addPolicyFlags(fl, &f)
 	fl.StringVar(&f.name, "name", "dockguard", "plugin name, as given to dockerd --authorization-plugin")
 	fl.StringVar(&f.socket, "socket", "", "socket to serve (default /run/docker/plugins/NAME.sock)")
 	fl.StringVarP(&f.host, "host", "H", "", "daemon to ask for image users (default $DOCKER_HOST or unix:///var/run/docker.sock)")
-	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
-	fl.StringVar(&f.metrics, "metrics-listen", "", "serve Prometheus /metrics and /healthz on HOST:PORT or unix://PATH")
 	return cmd
 }
 
@@ -206,11 +204,17 @@ func newEnforceProxyCmd(s Streams) *cobra.Command {
 	fl.StringVar(&f.tlsCA, "tls-ca", "", "CA that client certificates must chain to (required on tcp://); the certificate's CN is the identity enforce.exempt.users names")
 	fl.StringVar(&f.upstream, "upstream", "unix:///var/run/docker.sock", "unix://PATH of the daemon")
 	fl.StringVar(&f.socketMode, "socket-mode", "0660", "permissions of the served socket")
+	addPolicyFlags(fl, &f)
+	return cmd
+}
+
+// addPolicyFlags adds the flags the plugin and the proxy share: where the
+// policy comes from, how it decides, and what it logs and exports.
+func addPolicyFlags(fl *pflag.FlagSet, f *enforceFlags) {
 	fl.StringVar(&f.config, "config", "", "configuration file (default: .dockguard.yaml found from the current folder)")
 	fl.StringVar(&f.mode, "mode", "", "enforce (deny), warn (allow and log) or audit (log); overrides the file")
 	fl.StringVar(&f.logLevel, "log-level", "info", "decision log level: debug logs every allowed request")
 	fl.StringVar(&f.metrics, "metrics-listen", "", "serve Prometheus /metrics and /healthz on HOST:PORT or unix://PATH")
-	return cmd
 }
 
 func unixPath(flag, v string) (string, error) {

@@ -405,21 +405,13 @@ func (b *builder) apply(t token, v string, lit bool) error {
 	case "cpu-quota":
 		b.scalar(container.FieldCPUQuota, t, v, lit, func() { h.CPUQuota = parseInt(v) })
 	case "cpu-rt-period":
-		if lit {
-			h.CPURealtimePeriod = parseInt(v)
-		}
+		litInt(lit, v, &h.CPURealtimePeriod)
 	case "cpu-rt-runtime":
-		if lit {
-			h.CPURealtimeRuntime = parseInt(v)
-		}
+		litInt(lit, v, &h.CPURealtimeRuntime)
 	case "cpu-count":
-		if lit {
-			h.CPUCount = parseInt(v)
-		}
+		litInt(lit, v, &h.CPUCount)
 	case "cpu-percent":
-		if lit {
-			h.CPUPercent = parseInt(v)
-		}
+		litInt(lit, v, &h.CPUPercent)
 	case "cpuset-cpus":
 		h.CpusetCpus = v
 	case "cpuset-mems":
@@ -1202,4 +1194,12 @@ func parsePublish(v string) ([]portBinding, error) {
 		out = append(out, portBinding{port: p, binding: network.PortBinding{HostIP: ip, HostPort: m.Binding.HostPort}})
 	}
 	return out, nil
+}
+
+// litInt sets *dst from a literal numeric flag value; a value that depends
+// on a variable leaves it unset.
+func litInt(lit bool, v string, dst *int64) {
+	if lit {
+		*dst = parseInt(v)
+	}
 }
