@@ -49,7 +49,7 @@ With --run, the hardened command line alone is printed on stdout.`,
 			if err != nil {
 				return err
 			}
-			opt := harden.Options{Config: cfg.Rules, PublicPorts: o.public, NoComments: o.noComments}
+			opt := harden.Options{Config: cfg.Rules, Harden: cfg.Harden, PublicPorts: o.public, NoComments: o.noComments}
 			if o.engine || len(o.hosts) > 0 {
 				if len(args) > 0 || len(o.runs) > 0 {
 					return errors.New("--engine takes no file and no --run line")

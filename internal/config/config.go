@@ -35,6 +35,8 @@ type Config struct {
 	Rules rules.Config
 	// Enforce is the enforcement section.
 	Enforce Enforce
+	// Harden is what `dockguard harden` writes.
+	Harden Harden
 }
 
 // file is the YAML layout; every key is optional.
@@ -54,6 +56,7 @@ type file struct {
 	TrustLabel           *scalar           `yaml:"trustLabel"`
 	TenantLabel          *scalar           `yaml:"tenantLabel"`
 	Enforce              *enforceFile      `yaml:"enforce"`
+	Harden               *hardenFile       `yaml:"harden"`
 }
 
 // scalar is a plain value with the line it was written on.
@@ -231,6 +234,9 @@ func Parse(path string, data []byte) (*Config, error) {
 		rc.TenantLabel = f.TenantLabel.Value
 	}
 	if c.Enforce, err = parseEnforce(f.Enforce, fail); err != nil {
+		return nil, err
+	}
+	if c.Harden, err = parseHarden(f.Harden, fail); err != nil {
 		return nil, err
 	}
 	return c, nil

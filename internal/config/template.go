@@ -46,6 +46,25 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 # trustLabel: dockguard.trust
 # tenantLabel: dockguard.tenant
 
+# What dockguard harden writes. Limits come from, in order: the entry for the
+# service (or container name) or its image here, the usage observed on a
+# running engine (harden --observe: peak x --headroom), the keys directly
+# under harden:, then the built-in defaults shown. maxMemory, maxPids and
+# maxRestartRetries above still cap what is written. public: true keeps
+# published ports on every interface; tmpfs adds paths to the ones harden
+# chooses (/tmp, and the image's own from its table) under read_only.
+# harden:
+#   memory: 512m
+#   cpus: 1
+#   pids: 256
+#   nofile: 1024:2048
+#   nproc: 512
+#   restartRetries: 5
+#   public: false
+#   tmpfs: []
+#   services: {}   # e.g. {web: {memory: 1g, public: true, tmpfs: [/var/cache/app]}}
+#   images: {}     # e.g. {nginx: {memory: 256m}, "postgres:17": {pids: 512}}
+
 # Enforcement (dockguard enforce plugin / proxy): mode enforce, warn or audit;
 # findings at or above minSeverity deny; per-rule deny, warn or off; exemptions.
 # enforce:

@@ -102,7 +102,22 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 			continue
 		}
 		s := &svc{t: t, name: name, key: k, m: v, spec: spec, f: f, opt: opt, fixed: map[string]bool{}}
+		s.lim = opt.LimitsFor(name, spec.Config.Image)
+		if len(opt.Observed) > 0 && opt.Project == "" {
+			// Containers of this file carry its project name; another
+			// project's service of the same name counts only when none does.
+			o := opt
+			o.Project = proj.Name
+			if _, ok := opt.Observed.lookup(name, proj.Name); ok {
+				s.lim = o.LimitsFor(name, spec.Config.Image)
+			}
+		}
 		s.harden()
+		if s.fixed["memory-limit"] || s.fixed["pids-limit"] {
+			for _, w := range s.lim.Why {
+				s.note("", "%s", w)
+			}
+		}
 		res.Notes = append(res.Notes, s.notes...)
 		for slug := range s.fixed {
 			res.Fixed[name] = append(res.Fixed[name], slug)
@@ -143,6 +158,7 @@ type svc struct {
 	spec   *container.Spec
 	f      map[string]bool
 	opt    Options
+	lim    Limits
 	adds   []string
 	fixed  map[string]bool
 	notes  []Note
@@ -264,16 +280,32 @@ func (s *svc) harden() {
 		} else {
 			s.add("read_only: true", "read-only-rootfs")
 		}
-		if ok && !hasTmp(s.spec) {
+		tmpfs, data := s.opt.writablePaths(s.spec.Config.Image, s.lim)
+		var missing []string
+		for _, p := range tmpfs {
+			if !hasTarget(s.spec, p) {
+				missing = append(missing, p)
+			}
+		}
+		if ok && len(missing) > 0 {
 			switch k, v := mapPair(s.m, "tmpfs"); {
 			case v == nil:
-				s.add("tmpfs: [/tmp]", "read-only-rootfs")
+				s.add("tmpfs: ["+strings.Join(missing, ", ")+"]", "read-only-rootfs")
+			case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
+				s.appendItem(k, v, strings.Join(missing, ", "), "read-only-rootfs")
 			case v.Kind == yaml.SequenceNode:
-				s.appendItem(k, v, "/tmp", "read-only-rootfs")
+				for _, p := range missing {
+					s.appendItem(k, v, p, "read-only-rootfs")
+				}
 			case v.Kind == yaml.ScalarNode:
 				off := t.offset(v.Line, v.Column)
 				end := t.scalarEnd(off, false)
-				s.setScalar(v, "["+t.src[off:end]+", /tmp]", "read-only-rootfs", false)
+				s.setScalar(v, "["+t.src[off:end]+", "+strings.Join(missing, ", ")+"]", "read-only-rootfs", false)
+			}
+		}
+		for _, p := range data {
+			if ok && !hasTarget(s.spec, p) {
+				s.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under read_only; mount a named volume (volumes: [NAME:%s]) so the data outlives this container", p, p)
 			}
 		}
 		if ok {
@@ -349,13 +381,13 @@ func (s *svc) harden() {
 	}
 
 	s.memory()
-	s.scalarKey("cpu-limit", "cpus", DefaultCPUs)
-	s.scalarKey("pids-limit", "pids_limit", strconv.FormatInt(s.opt.Pids(), 10))
+	s.scalarKey("cpu-limit", "cpus", s.lim.CPUs)
+	s.scalarKey("pids-limit", "pids_limit", strconv.FormatInt(s.lim.Pids, 10))
 
 	if s.f["ulimits-missing"] {
 		k, v := mapPair(s.m, "ulimits")
-		nofile := "nofile: {soft: " + strings.Replace(DefaultNoFile, ":", ", hard: ", 1) + "}"
-		nproc := "nproc: " + DefaultNProc
+		nofile := "nofile: " + composeUlimit(s.lim.NoFile)
+		nproc := "nproc: " + composeUlimit(s.lim.NProc)
 		switch {
 		case v == nil:
 			s.add("ulimits: {"+nofile+", "+nproc+"}", "ulimits-missing")
@@ -382,15 +414,15 @@ func (s *svc) harden() {
 
 	if s.f["restart-policy"] {
 		if _, v := mapPair(s.m, "restart"); v != nil {
-			if s.setScalar(v, `"on-failure:`+strconv.Itoa(s.opt.Retries())+`"`, "restart-policy", false) {
+			if s.setScalar(v, `"on-failure:`+strconv.Itoa(s.lim.Retries)+`"`, "restart-policy", false) {
 				s.fixed["restart-policy"] = true
 			}
 		} else {
-			s.note("restart-policy", "the restart policy comes from deploy.restart_policy or elsewhere: set condition: on-failure with max_attempts: %d", s.opt.Retries())
+			s.note("restart-policy", "the restart policy comes from deploy.restart_policy or elsewhere: set condition: on-failure with max_attempts: %d", s.lim.Retries)
 		}
 	}
 
-	if s.f["port-all-interfaces"] && !s.opt.PublicPorts {
+	if s.f["port-all-interfaces"] && !s.lim.Public {
 		s.ports()
 	}
 	if s.f["publish-all"] {
@@ -425,7 +457,7 @@ func (s *svc) memory() {
 	h := s.spec.HostConfig
 	mem := ""
 	if s.f["memory-limit"] {
-		mem = s.opt.Memory()
+		mem = s.lim.Memory
 		if _, v := mapPair(s.m, "mem_limit"); v != nil {
 			if !s.setScalar(v, mem, "memory-limit", false) {
 				return
@@ -505,22 +537,36 @@ func (s *svc) ports() {
 	}
 }
 
-func hasTmp(spec *container.Spec) bool {
+// hasTarget reports whether something is mounted at path.
+func hasTarget(spec *container.Spec, path string) bool {
 	h := spec.HostConfig
-	if _, ok := h.Tmpfs["/tmp"]; ok {
+	if _, ok := h.Tmpfs[path]; ok {
+		return true
+	}
+	if _, ok := spec.Config.Volumes[path]; ok {
 		return true
 	}
 	for _, m := range h.Mounts {
-		if m.Target == "/tmp" {
+		if m.Target == path {
 			return true
 		}
 	}
 	for _, b := range h.Binds {
-		if p := strings.Split(b, ":"); len(p) >= 2 && p[1] == "/tmp" {
+		if p := strings.Split(b, ":"); len(p) >= 2 && p[1] == path {
 			return true
 		}
 	}
 	return false
+}
+
+// composeUlimit is a soft:hard ulimit in compose syntax: one number when
+// both are equal.
+func composeUlimit(v string) string {
+	soft, hard, _ := strings.Cut(v, ":")
+	if hard == "" || soft == hard {
+		return soft
+	}
+	return "{soft: " + soft + ", hard: " + hard + "}"
 }
 
 func capIn(list []string, name string) bool {

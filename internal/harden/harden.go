@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docker/go-units"
+	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/rules"
 )
 
@@ -20,6 +21,8 @@ const (
 	DefaultNoFile  = "1024:2048"
 	DefaultNProc   = "512"
 	DefaultRetries = 5
+	// DefaultHeadroom multiplies observed usage into a limit.
+	DefaultHeadroom = 2.0
 	// User is the numeric user and group given to containers that would
 	// run as root: numeric so that it works on any base, scratch and
 	// distroless included.
@@ -35,6 +38,18 @@ type Options struct {
 	PublicPorts bool
 	// NoComments leaves out the "# dockguard:" comments (compose).
 	NoComments bool
+	// Harden is the harden section of the configuration: limits per
+	// service, per image and defaults (see LimitsFor).
+	Harden config.Harden
+	// Observed is the usage read from running containers (--observe);
+	// Project is the compose project whose containers match services by
+	// name ("" matches any); Headroom multiplies observed peaks (0: 2).
+	Observed Observed
+	Project  string
+	Headroom float64
+	// Image tells what is known of an image (its VOLUMEs, repository
+	// digests); nil, or a nil answer, when nothing is.
+	Image func(ref string) *ImageInfo
 }
 
 // Memory is the memory limit written, in the CLI's notation.

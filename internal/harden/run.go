@@ -60,7 +60,17 @@ func Run(line string, opt Options) (*RunResult, error) {
 			continue
 		}
 		h := &runHardener{line: line, cmd: cmd, w: w, spec: res.Spec, opt: opt, fixed: fixed}
+		name := ""
+		if f, ok := h.last("name"); ok {
+			name = f.Value
+		}
+		h.lim = opt.LimitsFor(name, res.Spec.Config.Image)
 		h.harden()
+		if h.fixed["memory-limit"] || h.fixed["pids-limit"] {
+			for _, w := range h.lim.Why {
+				h.note("", "%s", w)
+			}
+		}
 		h.finishAdd()
 		edits = append(edits, h.edits...)
 		out.Notes = append(out.Notes, h.notes...)
@@ -166,6 +176,7 @@ type runHardener struct {
 	w     runcmd.Words
 	spec  *container.Spec
 	opt   Options
+	lim   Limits
 	fixed map[string]bool
 	edits []edit
 	add   []string
@@ -266,8 +277,16 @@ func (h *runHardener) harden() {
 			} else {
 				h.add = append(h.add, "--read-only")
 			}
-			if !h.hasTarget("/tmp") {
-				h.add = append(h.add, "--tmpfs", "/tmp")
+			tmpfs, data := h.opt.writablePaths(c.Image, h.lim)
+			for _, p := range tmpfs {
+				if !h.hasTarget(p) {
+					h.add = append(h.add, "--tmpfs", p)
+				}
+			}
+			for _, p := range data {
+				if !h.hasTarget(p) {
+					h.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under --read-only; mount a named volume (-v NAME:%s) so the data outlives this container", p, p)
+				}
 			}
 		}
 		h.fixed["read-only-rootfs"] = true
@@ -330,24 +349,7 @@ func (h *runHardener) harden() {
 	h.ports()
 }
 
-func (h *runHardener) hasTarget(path string) bool {
-	hc := h.spec.HostConfig
-	if _, ok := hc.Tmpfs[path]; ok {
-		return true
-	}
-	for _, m := range hc.Mounts {
-		if m.Target == path {
-			return true
-		}
-	}
-	for _, b := range hc.Binds {
-		parts := strings.Split(b, ":")
-		if len(parts) >= 2 && parts[1] == path {
-			return true
-		}
-	}
-	return false
-}
+func (h *runHardener) hasTarget(path string) bool { return hasTarget(h.spec, path) }
 
 func (h *runHardener) hasCap(name string) bool {
 	for _, cp := range h.spec.HostConfig.CapAdd {
@@ -369,8 +371,8 @@ func (h *runHardener) memory() {
 		}
 		return
 	}
-	mem := h.opt.Memory()
-	memBytes := h.opt.MemoryBytes()
+	mem := h.lim.Memory
+	memBytes := h.lim.MemoryBytes
 	mf, hasMem := h.last("memory")
 	switch {
 	case hc.Memory <= 0:
@@ -410,9 +412,9 @@ func (h *runHardener) cpus() {
 		return
 	}
 	if f, ok := h.last("cpus"); ok {
-		h.set(f, DefaultCPUs)
+		h.set(f, h.lim.CPUs)
 	} else {
-		h.add = append(h.add, "--cpus", DefaultCPUs)
+		h.add = append(h.add, "--cpus", h.lim.CPUs)
 	}
 	h.fixed["cpu-limit"] = true
 }
@@ -422,7 +424,7 @@ func (h *runHardener) pids() {
 		return
 	}
 	p := h.spec.HostConfig.PidsLimit
-	want := h.opt.Pids()
+	want := h.lim.Pids
 	ok := p != nil && *p > 0 && (h.opt.Config.MaxPids <= 0 || *p <= h.opt.Config.MaxPids)
 	if !ok {
 		if f, has := h.last("pids-limit"); has {
@@ -446,10 +448,10 @@ func (h *runHardener) ulimits() {
 		}
 	}
 	if !has["nofile"] {
-		h.add = append(h.add, "--ulimit", "nofile="+DefaultNoFile)
+		h.add = append(h.add, "--ulimit", "nofile="+ulimitText(h.lim.NoFile))
 	}
 	if !has["nproc"] {
-		h.add = append(h.add, "--ulimit", "nproc="+DefaultNProc)
+		h.add = append(h.add, "--ulimit", "nproc="+ulimitText(h.lim.NProc))
 	}
 	h.fixed["ulimits-missing"] = true
 }
@@ -463,7 +465,7 @@ func (h *runHardener) restart() {
 	if !ok {
 		return
 	}
-	want := "on-failure:" + strconv.Itoa(h.opt.Retries())
+	want := "on-failure:" + strconv.Itoa(h.lim.Retries)
 	switch {
 	case rp.Name == "always" || rp.Name == "unless-stopped":
 		h.set(f, want)
@@ -476,7 +478,7 @@ func (h *runHardener) restart() {
 }
 
 func (h *runHardener) ports() {
-	if h.opt.PublicPorts {
+	if h.lim.Public {
 		return
 	}
 	if h.spec.HostConfig.PublishAllPorts {

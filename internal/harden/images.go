@@ -1,0 +1,83 @@
+package harden
+
+import (
+	"context"
+	"sort"
+	"sync"
+
+	"github.com/moby/moby/client"
+)
+
+// ImageInfo is what is known of an image from the daemon that holds it.
+type ImageInfo struct {
+	ID string
+	// Volumes are the image config's VOLUMEs.
+	Volumes []string
+	// RepoDigests are repository@sha256:… names the image was pulled or
+	// pushed as.
+	RepoDigests []string
+}
+
+// DaemonImages looks images up on an engine (docker image inspect), once
+// per reference; an image the engine does not hold is nil.
+func DaemonImages(ctx context.Context, c *client.Client) func(ref string) *ImageInfo {
+	var mu sync.Mutex
+	cache := map[string]*ImageInfo{}
+	return func(ref string) *ImageInfo {
+		mu.Lock()
+		defer mu.Unlock()
+		if info, ok := cache[ref]; ok {
+			return info
+		}
+		var info *ImageInfo
+		if in, err := c.ImageInspect(ctx, ref); err == nil {
+			info = &ImageInfo{ID: in.ID, RepoDigests: in.RepoDigests}
+			if in.Config != nil {
+				for v := range in.Config.Volumes {
+					info.Volumes = append(info.Volumes, v)
+				}
+				sort.Strings(info.Volumes)
+			}
+		}
+		cache[ref] = info
+		return info
+	}
+}
+
+// image is what Options.Image knows of ref (nil when nothing).
+func (o Options) image(ref string) *ImageInfo {
+	if o.Image == nil || ref == "" {
+		return nil
+	}
+	return o.Image(ref)
+}
+
+// writablePaths are the paths a container of image needs writable under a
+// read-only root: tmpfs paths (/tmp, the image's table entry, the
+// configuration's) and data paths (the image's VOLUMEs, from the daemon or
+// the table), which stay volumes.
+func (o Options) writablePaths(image string, lim Limits) (tmpfs, data []string) {
+	w := writableFor(image)
+	add := func(list *[]string, ps ...string) {
+		for _, p := range ps {
+			if !contains(*list, p) {
+				*list = append(*list, p)
+			}
+		}
+	}
+	add(&tmpfs, "/tmp")
+	add(&tmpfs, w.Tmpfs...)
+	add(&tmpfs, lim.Tmpfs...)
+	if info := o.image(image); info != nil {
+		add(&data, info.Volumes...)
+	} else {
+		add(&data, w.Data...)
+	}
+	var keep []string
+	for _, d := range data {
+		if !contains(tmpfs, d) {
+			keep = append(keep, d)
+		}
+	}
+	return tmpfs, keep
+}
