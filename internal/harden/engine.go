@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	api "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
 )
 
@@ -24,6 +25,11 @@ type EngineUpdate struct {
 	// Recreate names the rules whose fix needs a new container (user,
 	// read-only root, capabilities, no-new-privileges, port bindings).
 	Recreate []string
+	// Recreation is the container's run line, rebuilt from the engine,
+	// and its hardened form, when Recreate names something; RecreateErr
+	// says why it could not be rebuilt.
+	Recreation  *Recreation
+	RecreateErr error
 	// Applied is set when --apply ran the update; Err is its error.
 	Applied bool
 	Err     error
@@ -37,6 +43,11 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 	if err != nil {
 		return nil, err
 	}
+	info, err := c.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return nil, err
+	}
+	def := EngineDefaults{LogDriver: info.Info.LoggingDriver, Runtime: info.Info.DefaultRuntime, CgroupV1: info.Info.CgroupVersion == "1"}
 	var out []EngineUpdate
 	for _, s := range list.Items {
 		in, err := c.ContainerInspect(ctx, s.ID, client.ContainerInspectOptions{})
@@ -108,6 +119,18 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 			}
 			if len(u.Recreate) > 0 && u.Recreate[len(u.Recreate)-1] == "port-all-interfaces" {
 				break
+			}
+		}
+		if len(u.Recreate) > 0 {
+			var img *image.InspectResponse
+			if ct.Image != "" {
+				if res, err := c.ImageInspect(ctx, ct.Image); err == nil {
+					img = &res.InspectResponse
+				}
+			}
+			u.Recreation, u.RecreateErr = Recreate(&ct, img, def, opt)
+			if u.RecreateErr == nil && img == nil {
+				u.Recreation.Notes = append(u.Recreation.Notes, Note{Message: u.Name + ": its image could not be read; values the container may have from it are written out"})
 			}
 		}
 		if apply && u.Command != "" {
