@@ -29,6 +29,7 @@ type hardenOpts struct {
 	engine     bool
 	hosts      []string
 	apply      bool
+	live       hardenLive
 }
 
 func newHardenCmd(s Streams) *cobra.Command {
@@ -50,7 +51,13 @@ With --run, the hardened command line alone is printed on stdout.`,
 				return err
 			}
 			opt := harden.Options{Config: cfg.Rules, Harden: cfg.Harden, PublicPorts: o.public, NoComments: o.noComments}
-			if o.engine || len(o.hosts) > 0 {
+			engineMode := o.engine || (len(o.hosts) > 0 && len(args) == 0 && len(o.runs) == 0)
+			closeLive, err := o.live.connect(cmd.Context(), s, o.hosts, engineMode, &opt)
+			defer closeLive()
+			if err != nil {
+				return err
+			}
+			if engineMode {
 				if len(args) > 0 || len(o.runs) > 0 {
 					return errors.New("--engine takes no file and no --run line")
 				}
@@ -88,9 +95,10 @@ With --run, the hardened command line alone is printed on stdout.`,
 	f.BoolVar(&o.noComments, "no-comments", false, "do not add `# dockguard:` comments to changed lines")
 	f.BoolVar(&o.write, "write", false, "rewrite the file in place instead of printing a diff")
 	f.BoolVar(&o.noBackup, "no-backup", false, "with --write, keep no FILE.bak copy")
-	f.BoolVar(&o.engine, "engine", false, "print `docker update` commands for every running container of the default engine")
+	f.BoolVar(&o.engine, "engine", false, "print `docker update` commands for every running container of the default engine, and the hardened docker run line of those that need re-creating")
 	f.StringArrayVarP(&o.hosts, "host", "H", nil, "an engine to harden (repeatable), as for --engine")
 	f.BoolVar(&o.apply, "apply", false, "with --engine, run the updates through the Engine API")
+	o.live.register(f)
 	return cmd
 }
 
@@ -271,7 +279,7 @@ func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Opt
 				fmt.Fprintf(s.Err, "%s: updated\n", u.Name)
 			}
 			if len(u.Recreate) > 0 {
-				fmt.Fprintf(s.Err, "%s: needs re-creating for %s (harden its docker run line or compose service)\n", u.Name, strings.Join(u.Recreate, ", "))
+				recreate(s, u)
 			}
 		}
 	}
@@ -279,4 +287,26 @@ func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Opt
 		return errors.New("some updates failed")
 	}
 	return nil
+}
+
+// recreate prints how to create a container again, hardened: on stdout the
+// hardened docker run line, commented out so that piping stdout to a shell
+// runs only the updates (a re-create removes the container, and with it
+// what its writable layer and anonymous volumes hold); on stderr why, and
+// what the line leaves out.
+func recreate(s Streams, u harden.EngineUpdate) {
+	why := strings.Join(u.Recreate, ", ")
+	if u.RecreateErr != nil || u.Recreation == nil {
+		fmt.Fprintf(s.Err, "%s: needs re-creating for %s; its run line could not be rebuilt: %v\n", u.Name, why, u.RecreateErr)
+		return
+	}
+	r := u.Recreation
+	fmt.Fprintf(s.Out, "# %s: re-create for %s: docker rm -f %s, then:\n# %s\n", u.Name, why, u.Name, r.Hardened.Line)
+	fmt.Fprintf(s.Err, "%s: needs re-creating for %s (its hardened docker run line is on stdout, commented out)\n", u.Name, why)
+	for _, n := range r.Notes {
+		fmt.Fprintf(s.Err, "note: %s\n", n)
+	}
+	for _, n := range r.Hardened.Notes {
+		fmt.Fprintf(s.Err, "note: %s: %s\n", u.Name, n)
+	}
 }
