@@ -66,7 +66,7 @@ func credentialFile(f *facts.ImageFile) (string, string) {
 	base := path.Base(f.Path)
 	hasKey := false
 	for _, s := range f.Secrets {
-		if s.Kind == secrets.KindPrivateKey {
+		if s.Kind == secrets.KindPrivateKey || s.Kind == "private-key" { // gitleaks' rule
 			hasKey = true
 		}
 	}

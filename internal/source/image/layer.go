@@ -243,11 +243,12 @@ func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf
 	// The buffer is reused for the next file: nothing may keep text (matches
 	// keep only their kind and line; Content is copied).
 	text := unsafe.String(unsafe.SliceData(data), len(data))
-	for _, m := range secrets.Known(text) {
-		if m.Kind == secrets.KindHighEntropy {
-			continue
-		}
-		f.Secrets = append(f.Secrets, facts.FileSecret{Kind: m.Kind, Line: 1 + strings.Count(text[:m.Start], "\n")})
+	found, err := secrets.Content(text)
+	if err != nil {
+		return data, err
+	}
+	for _, m := range found {
+		f.Secrets = append(f.Secrets, facts.FileSecret{Kind: m.Kind, Line: m.Line})
 	}
 	if cred && len(text) <= 64<<10 {
 		f.Content = string(data)
