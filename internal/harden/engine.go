@@ -60,10 +60,17 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 		var res api.Resources
 		var args []string
 		changed := false
+		// The same limits as harden writes for a run line or a compose
+		// service: the container's name is the service key.
+		ref := ""
+		if ct.Config != nil {
+			ref = ct.Config.Image
+		}
+		lim := opt.LimitsFor(u.Name, ref)
 		switch {
 		case h.Memory <= 0:
-			res.Memory, res.MemorySwap = opt.MemoryBytes(), opt.MemoryBytes()
-			args = append(args, "--memory", opt.Memory(), "--memory-swap", opt.Memory())
+			res.Memory, res.MemorySwap = lim.MemoryBytes, lim.MemoryBytes
+			args = append(args, "--memory", lim.Memory, "--memory-swap", lim.Memory)
 			changed = true
 		case h.MemorySwap != h.Memory:
 			res.Memory, res.MemorySwap = h.Memory, h.Memory
@@ -71,12 +78,16 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 			changed = true
 		}
 		if h.NanoCPUs <= 0 && h.CPUQuota <= 0 {
-			res.NanoCPUs = 1e9
-			args = append(args, "--cpus", DefaultCPUs)
+			cpus, err := strconv.ParseFloat(lim.CPUs, 64)
+			if err != nil || cpus <= 0 {
+				return nil, fmt.Errorf("container %s: CPU limit %q is not a number of CPUs", u.Name, lim.CPUs)
+			}
+			res.NanoCPUs = int64(cpus * 1e9)
+			args = append(args, "--cpus", lim.CPUs)
 			changed = true
 		}
 		if h.PidsLimit == nil || *h.PidsLimit <= 0 {
-			p := opt.Pids()
+			p := lim.Pids
 			res.PidsLimit = &p
 			args = append(args, "--pids-limit", strconv.FormatInt(p, 10))
 			changed = true
@@ -86,8 +97,8 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 		}
 		rp := h.RestartPolicy
 		if !h.AutoRemove && (rp.Name == "always" || rp.Name == "unless-stopped" || (rp.Name == "on-failure" && rp.MaximumRetryCount <= 0)) {
-			u.Update.RestartPolicy = &api.RestartPolicy{Name: "on-failure", MaximumRetryCount: opt.Retries()}
-			args = append(args, "--restart", "on-failure:"+strconv.Itoa(opt.Retries()))
+			u.Update.RestartPolicy = &api.RestartPolicy{Name: "on-failure", MaximumRetryCount: lim.Retries}
+			args = append(args, "--restart", "on-failure:"+strconv.Itoa(lim.Retries))
 		}
 		if len(args) > 0 {
 			u.Command = "docker update " + strings.Join(args, " ") + " " + quote(u.Name)
