@@ -2,8 +2,13 @@ package harden_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -142,4 +147,172 @@ func TestHardenedAppsStillWork(t *testing.T) {
 		}
 		answers(ip + " " + port)
 	}
+}
+
+// gosuBinary builds the gosu stand-in (testdata/gosu), static so that it
+// runs FROM scratch.
+func gosuBinary(t *testing.T) []byte {
+	t.Helper()
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		goBin = filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	}
+	out := filepath.Join(t.TempDir(), "gosu")
+	cmd := exec.Command(goBin, "build", "-trimpath", "-o", out, "./testdata/gosu")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building testdata/gosu: %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// procStatus returns the Uid and CapEff lines of a process's status.
+func procStatus(t *testing.T, pid int) (uid, capEff string) {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(l, ":")
+		switch k {
+		case "Uid":
+			uid = strings.Join(strings.Fields(v), " ")
+		case "CapEff":
+			capEff = strings.TrimSpace(v)
+		}
+	}
+	return uid, capEff
+}
+
+// TestHardenedGosuServiceStillWorks hardens a service whose entrypoint
+// starts as root and drops privileges with a gosu-like step (chown of its
+// /tmp, setgroups, setgid, setuid, exec), as a docker run line that shows
+// the entrypoint, as one that does not, and as a compose service built
+// from a Dockerfile. Where harden sees the drop it keeps the root start
+// and adds back only CHOWN, SETUID and SETGID after cap-drop ALL; where it
+// cannot see it, it sets a user and the step runs the server at once.
+// Each hardened service is started on a private daemon, answers HTTP, and
+// its server runs as uid 10001 with no effective capability.
+func TestHardenedGosuServiceStillWorks(t *testing.T) {
+	d := testenv.Start(t, testenv.Options{})
+	ctx := context.Background()
+	dockerfile := "FROM scratch\nCOPY gosu /usr/local/bin/gosu\nCOPY app /app\nENTRYPOINT [\"/usr/local/bin/gosu\", \"10001:10001\", \"/app\"]\nCMD [\"serve\", \":8080\"]\n"
+	d.BuildImage(t, "dg-gosu:1", dockerfile, testenv.Files{"gosu": gosuBinary(t), "app": testenv.App(t)})
+	d.BuildImage(t, "dg-client:1", "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nENV PATH=/bin\n", testenv.Files{"busybox": testenv.Busybox(t)})
+	if _, err := d.Client.NetworkCreate(ctx, "gnet", client.NetworkCreateOptions{Driver: "bridge"}); err != nil {
+		t.Fatal(err)
+	}
+	drops := func(spec *container.Spec) bool {
+		return spec.Config.User == "" && len(spec.HostConfig.CapDrop) == 1 && spec.HostConfig.CapDrop[0] == "ALL" &&
+			reflect.DeepEqual(spec.HostConfig.CapAdd, []string{"CHOWN", "SETUID", "SETGID"})
+	}
+	check := func(name string, spec *container.Spec) {
+		t.Helper()
+		if !spec.HostConfig.ReadonlyRootfs {
+			t.Fatalf("%s: not hardened", name)
+		}
+		container.Map(spec)
+		hc := spec.HostConfig
+		hc.NetworkMode = "gnet"
+		res, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: spec.Config, HostConfig: hc})
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		if _, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+			t.Fatalf("start %s: %v", name, err)
+		}
+		in, err := d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		logs := func() string {
+			r, err := d.Client.ContainerLogs(ctx, res.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+			if err != nil {
+				return err.Error()
+			}
+			defer r.Close()
+			var b strings.Builder
+			_, _ = io.Copy(&b, r)
+			return b.String()
+		}
+		ep := in.Container.NetworkSettings.Networks["gnet"]
+		if ep == nil || !ep.IPAddress.IsValid() {
+			t.Fatalf("%s: not running (no address on gnet); logs: %q", name, logs())
+		}
+		if !answersOn(t, d, "gnet", ep.IPAddress.String()+" 8080") {
+			t.Fatalf("%s: the hardened service does not answer; logs: %q", name, logs())
+		}
+		in, err = d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		uid, capEff := procStatus(t, in.Container.State.Pid)
+		if uid != "10001 10001 10001 10001" || capEff != "0000000000000000" {
+			t.Errorf("%s: the server runs with Uid %q and CapEff %q, want uid 10001 and no capability", name, uid, capEff)
+		}
+	}
+
+	for _, c := range []struct {
+		name, line string
+		drop       bool
+	}{
+		// The entrypoint on the line: harden sees the drop.
+		{"run-gosu-drop", "docker run -d -p 8080:8080 --entrypoint /usr/local/bin/gosu dg-gosu:1 10001:10001 /app serve :8080", true},
+		// The image's entrypoint, unseen: harden sets a user.
+		{"run-gosu-user", "docker run -d -p 8081:8080 dg-gosu:1", false},
+	} {
+		res, err := harden.Run(c.line, harden.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s\n  → %s\n  notes: %v", c.line, res.Line, res.Notes)
+		parsed, err := runcmd.ParseLine(res.Line, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := parsed[0].Spec
+		if got := drops(spec); got != c.drop {
+			t.Fatalf("%s: root start kept with CHOWN, SETUID, SETGID = %v, want %v: %s", c.name, got, c.drop, res.Line)
+		}
+		if !c.drop && spec.Config.User != harden.User {
+			t.Fatalf("%s: user %q", c.name, spec.Config.User)
+		}
+		check(c.name, spec)
+	}
+
+	// A compose service built from the Dockerfile, which shows the drop.
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "compose.yaml")
+	src := "services:\n  gosu:\n    build: .\n    image: dg-gosu:1\n    ports:\n      - \"8082:8080\"\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := harden.Compose(ctx, path, harden.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("hardened compose file:\n%s\nnotes: %v", res.New, res.Notes)
+	if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	proj, err := compose.Load(ctx, compose.Options{Files: []string{path}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(proj.Services) != 1 {
+		t.Fatalf("services: %d", len(proj.Services))
+	}
+	spec := proj.Services[0].Spec
+	if !drops(spec) {
+		t.Fatalf("compose: root start not kept with CHOWN, SETUID, SETGID: user %q cap_drop %v cap_add %v", spec.Config.User, spec.HostConfig.CapDrop, spec.HostConfig.CapAdd)
+	}
+	check("compose-gosu", spec)
 }
