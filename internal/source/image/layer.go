@@ -61,10 +61,16 @@ func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
 
 // scanLayerHash is scanLayer; hashRaw false skips the digest of the stored
 // bytes when nothing names it (legacy archive members).
+//
+// The layer's own goroutine decompresses and walks the tar; the digests and
+// the secret scan of text files run beside it (asyncHash, contentScan), so
+// that on a machine with a spare core reading a layer costs little more
+// than decompressing it.
 func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerScan, error) {
-	var raw hash.Hash
+	var raw *asyncHash
 	if hashRaw {
-		raw = sha256.New()
+		raw = newAsyncHash()
+		defer raw.stop()
 		r = io.TeeReader(r, raw)
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
@@ -87,12 +93,14 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		defer zr.Close()
 		body, ls.Compressed = zr, "zstd"
 	}
-	diff := sha256.New()
+	diff := newAsyncHash()
+	defer diff.stop()
+	cs := newContentScan(opt.MaxFileRead)
+	defer cs.stop()
 	cr := &capReader{r: body, max: opt.MaxLayerSize, what: fmt.Sprintf("layer %d", index)}
 	tr := tar.NewReader(io.TeeReader(cr, diff))
 	buf := make([]byte, 32<<10)
-	var content []byte // reused for every file read
-	var scripts int64  // script text kept
+	var scripts int64 // script text kept
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -108,8 +116,9 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		if f.Type == tar.TypeSymlink && !path.IsAbs(f.Linkname) && escapes(path.Join(path.Dir(f.Path), f.Linkname)) {
 			ls.Notes = append(ls.Notes, fmt.Sprintf("layer %d: symbolic link /%s -> %s climbs above the image root (in a container it stops at /; it is never followed here)", index, f.Path, f.Linkname))
 		}
+		var content []byte
 		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
-			if content, err = readContent(tr, &f, h.Size, opt, buf, content); err != nil {
+			if content, err = readContent(tr, &f, h.Size, opt, buf, cs); err != nil {
 				return nil, layerErr(index, err)
 			}
 			if len(content) >= 2 && content[0] == '#' && content[1] == '!' && h.Size <= maxScript && scripts+h.Size <= maxScripts {
@@ -118,6 +127,9 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 			}
 		}
 		ls.Files = append(ls.Files, f)
+		if len(content) > 0 {
+			cs.scan(len(ls.Files)-1, content)
+		}
 	}
 	// The rest of the stream (tar padding) counts for the digests.
 	if _, err := io.CopyBuffer(io.Discard, io.TeeReader(cr, diff), buf); err != nil {
@@ -126,12 +138,160 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 	if _, err := io.CopyBuffer(io.Discard, br, buf); err != nil {
 		return nil, layerErr(index, err)
 	}
+	found, err := cs.wait()
+	if err != nil {
+		return nil, fmt.Errorf("layer %d: %w", index, err)
+	}
+	for _, fs := range found {
+		ls.Files[fs.index].Secrets = fs.secrets
+	}
 	ls.Size = cr.n
-	ls.DiffID = sum(diff)
+	ls.DiffID = diff.sum()
 	if raw != nil {
-		ls.Digest = sum(raw)
+		ls.Digest = raw.sum()
 	}
 	return ls, nil
+}
+
+// asyncHash is a SHA-256 fed through a writer and computed on a goroutine
+// of its own: written bytes are copied into blocks handed over to it.
+type asyncHash struct {
+	h       hash.Hash
+	cur     []byte
+	full    chan []byte
+	free    chan []byte
+	done    chan struct{}
+	stopped bool
+}
+
+const hashBlock = 256 << 10
+
+func newAsyncHash() *asyncHash {
+	a := &asyncHash{h: sha256.New(), full: make(chan []byte, 2), free: make(chan []byte, 3), done: make(chan struct{})}
+	for range 2 {
+		a.free <- make([]byte, 0, hashBlock)
+	}
+	a.cur = make([]byte, 0, hashBlock)
+	go func() {
+		defer close(a.done)
+		for b := range a.full {
+			a.h.Write(b)
+			a.free <- b[:0]
+		}
+	}()
+	return a
+}
+
+func (a *asyncHash) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := copy(a.cur[len(a.cur):cap(a.cur)], p)
+		a.cur, p = a.cur[:len(a.cur)+k], p[k:]
+		if len(a.cur) == cap(a.cur) {
+			a.full <- a.cur
+			a.cur = <-a.free
+		}
+	}
+	return n, nil
+}
+
+// sum hashes what is left and returns the digest; the hash is done.
+func (a *asyncHash) sum() string {
+	if len(a.cur) > 0 && !a.stopped {
+		a.full <- a.cur
+		a.cur = a.cur[:0]
+	}
+	a.stop()
+	return sum(a.h)
+}
+
+// stop ends the goroutine; later calls do nothing.
+func (a *asyncHash) stop() {
+	if !a.stopped {
+		a.stopped = true
+		close(a.full)
+		<-a.done
+	}
+}
+
+// contentScan runs the secret scan of a layer's text files on a goroutine
+// of its own, on buffers lent by the reading goroutine: a few, so memory
+// stays bounded (MaxFileRead each) and reading waits when scanning lags.
+type contentScan struct {
+	jobs    chan contentJob
+	free    chan []byte
+	found   []fileSecrets
+	err     error
+	done    chan struct{}
+	stopped bool
+}
+
+type contentJob struct {
+	index int
+	text  []byte
+}
+
+type fileSecrets struct {
+	index   int
+	secrets []facts.FileSecret
+}
+
+const contentBuffers = 3
+
+func newContentScan(maxFile int64) *contentScan {
+	c := &contentScan{jobs: make(chan contentJob, contentBuffers), free: make(chan []byte, contentBuffers), done: make(chan struct{})}
+	for range contentBuffers {
+		c.free <- nil // allocated on first use, up to the file size read
+	}
+	go func() {
+		defer close(c.done)
+		for j := range c.jobs {
+			// The buffer goes back for the next file once scanned: nothing
+			// may keep the text (matches keep only their kind and line).
+			text := unsafe.String(unsafe.SliceData(j.text), len(j.text))
+			found, err := secrets.Content(text)
+			if err != nil && c.err == nil {
+				c.err = err
+			}
+			if len(found) > 0 {
+				fs := fileSecrets{index: j.index}
+				for _, m := range found {
+					fs.secrets = append(fs.secrets, facts.FileSecret{Kind: m.Kind, Line: m.Line})
+				}
+				c.found = append(c.found, fs)
+			}
+			c.free <- j.text[:0]
+		}
+	}()
+	return c
+}
+
+// buffer lends a buffer of n bytes; scan or giveBack returns it.
+func (c *contentScan) buffer(n int) []byte {
+	b := <-c.free
+	if cap(b) < n {
+		b = make([]byte, n)
+	}
+	return b[:n]
+}
+
+func (c *contentScan) giveBack(b []byte) { c.free <- b[:0] }
+
+// scan queues the text of file index (a lent buffer).
+func (c *contentScan) scan(index int, text []byte) { c.jobs <- contentJob{index, text} }
+
+// wait returns what the scan found once every queued file is scanned.
+func (c *contentScan) wait() ([]fileSecrets, error) {
+	c.stop()
+	return c.found, c.err
+}
+
+func (c *contentScan) stop() {
+	if !c.stopped {
+		c.stopped = true
+		close(c.jobs)
+		<-c.done
+	}
 }
 
 func sum(h hash.Hash) string { return "sha256:" + hex.EncodeToString(h.Sum(nil)) }
@@ -216,41 +376,29 @@ func escapes(p string) bool {
 
 // readContent reads a regular file's content when it may hold secrets: a
 // credential file by name (kept whole, under the cap), or a text file
-// (sniffed) under the size cap, scanned for known secret formats. Anything
-// else is skipped unread by the tar reader.
-func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf, data []byte) ([]byte, error) {
+// (sniffed) under the size cap. It returns the text in a buffer lent by cs
+// (nil when the file is not read), which the caller hands to cs.scan.
+// Anything else is skipped unread by the tar reader.
+func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf []byte, cs *contentScan) ([]byte, error) {
 	cred := CredentialFile(f.Path) != ""
 	if size > opt.MaxFileRead && !cred {
-		return data[:0], nil
+		return nil, nil
 	}
 	n := min(size, 512)
 	head := buf[:n]
 	if _, err := io.ReadFull(tr, head); err != nil {
-		return data, err
+		return nil, err
 	}
 	if !cred && !looksText(head) {
-		return data[:0], nil
+		return nil, nil
 	}
-	limit := int(min(size, opt.MaxFileRead))
-	if cap(data) < limit {
-		data = make([]byte, limit)
-	}
-	data = data[:limit]
+	data := cs.buffer(int(min(size, opt.MaxFileRead)))
 	copy(data, head)
 	if _, err := io.ReadFull(tr, data[n:]); err != nil {
-		return data, err
+		cs.giveBack(data)
+		return nil, err
 	}
-	// The buffer is reused for the next file: nothing may keep text (matches
-	// keep only their kind and line; Content is copied).
-	text := unsafe.String(unsafe.SliceData(data), len(data))
-	found, err := secrets.Content(text)
-	if err != nil {
-		return data, err
-	}
-	for _, m := range found {
-		f.Secrets = append(f.Secrets, facts.FileSecret{Kind: m.Kind, Line: m.Line})
-	}
-	if cred && len(text) <= 64<<10 {
+	if cred && len(data) <= 64<<10 {
 		f.Content = string(data)
 	}
 	return data, nil
