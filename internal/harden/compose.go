@@ -94,7 +94,7 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 		name := k.Value
 		f := found[name]
 		spec := specs[name]
-		if len(f) == 0 || spec == nil {
+		if spec == nil || (len(f) == 0 && opt.Resolve == nil) {
 			continue
 		}
 		if v.Kind != yaml.MappingNode || v.Style&yaml.FlowStyle != 0 || len(v.Content) == 0 || k.Line == v.Content[0].Line {
@@ -380,6 +380,7 @@ func (s *svc) harden() {
 		}
 	}
 
+	s.pinImage()
 	s.memory()
 	s.scalarKey("cpu-limit", "cpus", s.lim.CPUs)
 	s.scalarKey("pids-limit", "pids_limit", strconv.FormatInt(s.lim.Pids, 10))
@@ -435,6 +436,23 @@ func (s *svc) harden() {
 			lines[i] = indent + a
 		}
 		t.insertLines(t.blockEnd(s.key.Line, s.key.Column-1, false), lines)
+	}
+}
+
+// pinImage adds the digest to the service's image (--resolve), keeping its
+// tag; not for a service that builds its image (the name is the build's
+// output) or an image with a variable in it.
+func (s *svc) pinImage() {
+	_, v := mapPair(s.m, "image")
+	if v == nil || v.Kind != yaml.ScalarNode || mapGet(s.m, "build") != nil || v.Value != s.spec.Config.Image {
+		return
+	}
+	pinned, n := s.opt.pin(v.Value)
+	if n != nil {
+		s.note(n.Rule, "%s", n.Message)
+	}
+	if pinned != "" && s.setScalar(v, pinned, "image-unpinned", false) {
+		s.fixed["image-unpinned"] = true
 	}
 }
 

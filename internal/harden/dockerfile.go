@@ -115,6 +115,8 @@ func Dockerfile(ctx context.Context, path string, opt Options) (*FileResult, err
 		res.Notes = append(res.Notes, Note{Rule: "root-start-drop", Message: "the image starts as root and drops privileges itself: no USER added"})
 	}
 
+	res.Notes = append(res.Notes, pinFroms(t, nodes, opt, fixed, comment)...)
+
 	for s := range fixed {
 		res.Fixed[subject[s]] = append(res.Fixed[subject[s]], s)
 	}
@@ -124,4 +126,65 @@ func Dockerfile(ctx context.Context, path string, opt Options) (*FileResult, err
 	}
 	res.Manual = unfixed(a.Findings, res.Fixed)
 	return res, nil
+}
+
+// pinFroms adds the digest to every FROM image of a registry (--resolve),
+// keeping the tag: not scratch, not an earlier stage, not an image with an
+// ARG in it.
+func pinFroms(t *text, nodes []*parser.Node, opt Options, fixed map[string]bool, comment func(string) []string) []Note {
+	if opt.Resolve == nil {
+		return nil
+	}
+	var notes []Note
+	stages := map[string]bool{}
+	for _, n := range nodes {
+		if !strings.EqualFold(n.Value, "from") || n.Next == nil {
+			continue
+		}
+		img := n.Next.Value
+		earlier := stages[strings.ToLower(img)]
+		if as := n.Next.Next; as != nil && strings.EqualFold(as.Value, "as") && as.Next != nil {
+			stages[strings.ToLower(as.Next.Value)] = true
+		}
+		if earlier || n.StartLine != n.EndLine {
+			continue
+		}
+		pinned, note := opt.pin(img)
+		if note != nil {
+			notes = append(notes, *note)
+		}
+		if pinned == "" {
+			continue
+		}
+		// The image is the first word after FROM and its --flags.
+		line := t.line(n.StartLine)
+		off := -1
+		words := strings.Fields(line)
+		pos := 0
+		for i, w := range words {
+			at := strings.Index(line[pos:], w) + pos
+			pos = at + len(w)
+			if i == 0 || strings.HasPrefix(w, "--") {
+				continue
+			}
+			if w == img {
+				off = at
+			}
+			break
+		}
+		if off < 0 {
+			notes = append(notes, Note{Rule: "image-unpinned", Message: fmt.Sprintf("line %d: FROM %s not pinned: the image is not written as one word", n.StartLine, img)})
+			continue
+		}
+		lineStart := t.start[n.StartLine-1]
+		// A Dockerfile has no trailing comments: the comment goes on the
+		// line above.
+		if c := comment("image-unpinned"); len(c) > 0 {
+			indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+			t.replace(lineStart, lineStart, indent+c[0]+t.newline())
+		}
+		t.replace(lineStart+off, lineStart+off+len(img), pinned)
+		fixed["image-unpinned"] = true
+	}
+	return notes
 }

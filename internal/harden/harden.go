@@ -50,6 +50,9 @@ type Options struct {
 	// Image tells what is known of an image (its VOLUMEs, repository
 	// digests); nil, or a nil answer, when nothing is.
 	Image func(ref string) *ImageInfo
+	// Resolve gives the digest an image reference names (--resolve);
+	// nil leaves references as they are.
+	Resolve func(ref string) (string, error)
 }
 
 // Memory is the memory limit written, in the CLI's notation.

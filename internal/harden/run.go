@@ -341,6 +341,7 @@ func (h *runHardener) harden() {
 		h.fixed["no-new-privileges-disabled"] = true
 	}
 
+	h.pinImage()
 	h.memory()
 	h.cpus()
 	h.pids()
@@ -497,6 +498,25 @@ func (h *runHardener) ports() {
 	if all {
 		h.fixed["port-all-interfaces"] = true
 	}
+}
+
+// pinImage adds the digest to the image (--resolve), keeping its tag.
+func (h *runHardener) pinImage() {
+	img := h.spec.Config.Image
+	if h.w.Image < 0 || h.w.Image >= len(h.cmd.Literal) || !h.cmd.Literal[h.w.Image] {
+		return
+	}
+	pinned, n := h.opt.pin(img)
+	if n != nil {
+		h.notes = append(h.notes, *n)
+	}
+	if pinned == "" {
+		return
+	}
+	s := h.off(h.w.Image)
+	// Before finishAdd's insertion at the same offset, so both apply.
+	h.edits = append(h.edits, edit{s, wordEnd(h.line, s), quote(pinned)})
+	h.fixed["image-unpinned"] = true
 }
 
 // finish adds the new flags before the image.

@@ -127,7 +127,10 @@ func Observe(ctx context.Context, c *client.Client, opt ObserveOptions) (Observe
 	}
 	deadline := time.Now().Add(opt.For)
 	failed := map[string]bool{}
-	for {
+	// With a duration: samples every opt.Every until it has passed, and
+	// at least two (the first and one at the end), however slow the
+	// engine answers.
+	for round := 1; ; round++ {
 		for _, s := range list.Items {
 			if failed[s.ID] {
 				continue
@@ -145,13 +148,15 @@ func Observe(ctx context.Context, c *client.Client, opt ObserveOptions) (Observe
 			u.Memory, u.Pids = max(u.Memory, mem), max(u.Pids, pids)
 			u.Samples++
 		}
-		if opt.For <= 0 || time.Now().Add(every).After(deadline) {
+		left := time.Until(deadline)
+		if opt.For <= 0 || (left <= 0 && round >= 2) {
 			break
 		}
+		wait := min(every, max(left, 0))
 		select {
 		case <-ctx.Done():
 			return nil, nil, ctx.Err()
-		case <-time.After(every):
+		case <-time.After(wait):
 		}
 	}
 	var out Observed
