@@ -139,7 +139,7 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 					img = &res.InspectResponse
 				}
 			}
-			u.Recreation, u.RecreateErr = Recreate(&ct, img, def, opt)
+			u.Recreation, u.RecreateErr = Recreate(&ct, img, def, Live{ProcessUID: processUID(ctx, c, &ct)}, opt)
 			if u.RecreateErr == nil && img == nil {
 				u.Recreation.Notes = append(u.Recreation.Notes, Note{Message: u.Name + ": its image could not be read; values the container may have from it are written out"})
 			}
@@ -156,4 +156,36 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 // String is the update's report line.
 func (u EngineUpdate) String() string {
 	return fmt.Sprintf("%s: %s", u.Name, u.Command)
+}
+
+// processUID asks the engine which user PID 1 of a running container that
+// starts as root runs as (docker top); "" when it cannot tell.
+func processUID(ctx context.Context, c *client.Client, ct *api.InspectResponse) string {
+	if ct.State == nil || !ct.State.Running || ct.State.Pid <= 0 || ct.Config == nil ||
+		(ct.Config.User != "" && !isRootUser(ct.Config.User)) {
+		return ""
+	}
+	top, err := c.ContainerTop(ctx, ct.ID, client.ContainerTopOptions{Arguments: []string{"-o", "pid,euid"}})
+	if err != nil {
+		return ""
+	}
+	pidCol, uidCol := -1, -1
+	for i, t := range top.Titles {
+		switch strings.ToUpper(strings.TrimSpace(t)) {
+		case "PID":
+			pidCol = i
+		case "EUID", "UID":
+			uidCol = i
+		}
+	}
+	if pidCol < 0 || uidCol < 0 {
+		return ""
+	}
+	want := strconv.Itoa(ct.State.Pid)
+	for _, p := range top.Processes {
+		if len(p) > pidCol && len(p) > uidCol && strings.TrimSpace(p[pidCol]) == want {
+			return strings.TrimSpace(p[uidCol])
+		}
+	}
+	return ""
 }

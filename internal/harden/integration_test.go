@@ -18,6 +18,7 @@ import (
 	"github.com/dockguard/dockguard/internal/source/runcmd"
 	"github.com/dockguard/dockguard/internal/testenv"
 	api "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 )
 
@@ -201,8 +202,8 @@ func procStatus(t *testing.T, pid int) (uid, capEff string) {
 func TestHardenedGosuServiceStillWorks(t *testing.T) {
 	d := testenv.Start(t, testenv.Options{})
 	ctx := context.Background()
-	dockerfile := "FROM scratch\nCOPY gosu /usr/local/bin/gosu\nCOPY app /app\nENTRYPOINT [\"/usr/local/bin/gosu\", \"10001:10001\", \"/app\"]\nCMD [\"serve\", \":8080\"]\n"
-	d.BuildImage(t, "dg-gosu:1", dockerfile, testenv.Files{"gosu": gosuBinary(t), "app": testenv.App(t)})
+	dockerfile := "FROM scratch\nCOPY gosu /usr/local/bin/gosu\nCOPY app /app\nCOPY tmp /tmp\nENTRYPOINT [\"/usr/local/bin/gosu\", \"10001:10001\", \"/app\"]\nCMD [\"serve\", \":8080\"]\n"
+	d.BuildImage(t, "dg-gosu:1", dockerfile, testenv.Files{"gosu": gosuBinary(t), "app": testenv.App(t), "tmp/.keep": nil})
 	d.BuildImage(t, "dg-client:1", "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nENV PATH=/bin\n", testenv.Files{"busybox": testenv.Busybox(t)})
 	if _, err := d.Client.NetworkCreate(ctx, "gnet", client.NetworkCreateOptions{Driver: "bridge"}); err != nil {
 		t.Fatal(err)
@@ -315,4 +316,84 @@ func TestHardenedGosuServiceStillWorks(t *testing.T) {
 		t.Fatalf("compose: root start not kept with CHOWN, SETUID, SETGID: user %q cap_drop %v cap_add %v", spec.Config.User, spec.HostConfig.CapDrop, spec.HostConfig.CapAdd)
 	}
 	check("compose-gosu", spec)
+
+	// A running container of the image, re-created by harden --engine:
+	// the image's entrypoint is written out on the rebuilt line, so the
+	// switch is seen there too.
+	orig, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "engine-gosu",
+		Config:     &api.Config{Image: "dg-gosu:1"},
+		HostConfig: &api.HostConfig{PortBindings: network.PortMap{network.MustParsePort("8080/tcp"): {{HostPort: "18084"}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Client.ContainerStart(ctx, orig.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// Serving, so PID 1 has switched user before harden looks.
+	in, err := d.Client.ContainerInspect(ctx, orig.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep := in.Container.NetworkSettings.Networks["bridge"]; ep == nil || !answersOn(t, d, "bridge", ep.IPAddress.String()+" 8080") {
+		t.Fatal("engine-gosu: the original container does not answer")
+	}
+	ups, err := harden.Engine(ctx, d.Client, harden.Options{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec *harden.Recreation
+	for _, u := range ups {
+		if u.Name == "engine-gosu" {
+			rec = u.Recreation
+		}
+	}
+	if rec == nil {
+		t.Fatalf("engine-gosu: no re-create: %+v", ups)
+	}
+	t.Logf("engine-gosu\n  line:     %s\n  hardened: %s\n  notes: %v", rec.Line, rec.Hardened.Line, rec.Notes)
+	parsed, err := runcmd.ParseLine(rec.Hardened.Line, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec = parsed[0].Spec
+	if !drops(spec) {
+		t.Fatalf("engine-gosu: root start not kept with CHOWN, SETUID, SETGID: %s", rec.Hardened.Line)
+	}
+	if _, err := d.Client.ContainerRemove(ctx, orig.ID, client.ContainerRemoveOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	check("engine-gosu", spec)
+
+	// The same switch under a name harden does not know: PID 1 is seen
+	// running as uid 10001, which a note says, and the line sets a user.
+	d.BuildImage(t, "dg-dropper:1", strings.Replace(dockerfile, "/usr/local/bin/gosu", "/entrypoint", 2), testenv.Files{"gosu": gosuBinary(t), "app": testenv.App(t), "tmp/.keep": nil})
+	orig, err = d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "engine-dropper", Config: &api.Config{Image: "dg-dropper:1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Client.ContainerStart(ctx, orig.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if in, err = d.Client.ContainerInspect(ctx, orig.ID, client.ContainerInspectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ep := in.Container.NetworkSettings.Networks["bridge"]; ep == nil || !answersOn(t, d, "bridge", ep.IPAddress.String()+" 8080") {
+		t.Fatal("engine-dropper: the original container does not answer")
+	}
+	if ups, err = harden.Engine(ctx, d.Client, harden.Options{}, false); err != nil {
+		t.Fatal(err)
+	}
+	rec = nil
+	for _, u := range ups {
+		if u.Name == "engine-dropper" {
+			rec = u.Recreation
+		}
+	}
+	if rec == nil {
+		t.Fatalf("engine-dropper: no re-create: %+v", ups)
+	}
+	t.Logf("engine-dropper\n  hardened: %s\n  notes: %v", rec.Hardened.Line, rec.Notes)
+	if !strings.Contains(fmt.Sprint(rec.Notes), "PID 1 runs as uid 10001") || !strings.Contains(rec.Hardened.Line, "--user "+harden.User) {
+		t.Errorf("engine-dropper: the unseen switch is not noted: %s %v", rec.Hardened.Line, rec.Notes)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/container"
 	"github.com/moby/moby/api/types/blkiodev"
 	api "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
@@ -26,6 +27,14 @@ type EngineDefaults struct {
 	CgroupV1 bool
 }
 
+// Live is what a running container shows beyond its configuration.
+type Live struct {
+	// ProcessUID is the user PID 1 runs as, "" when unknown. A container
+	// that starts as root with PID 1 running as another user switches
+	// user in its entrypoint (gosu, su-exec, …).
+	ProcessUID string
+}
+
 // Recreation is how to create a running container again, hardened.
 type Recreation struct {
 	// Line is the container's own `docker run` line, rebuilt from what the
@@ -42,8 +51,8 @@ type Recreation struct {
 // image's, for the values the container took from the image) and hardens
 // it. The image may be nil when it cannot be read; every value that could
 // have come from it is then written out.
-func Recreate(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefaults, opt Options) (*Recreation, error) {
-	line, notes, err := RunLine(ct, img, def)
+func Recreate(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefaults, live Live, opt Options) (*Recreation, error) {
+	line, notes, err := RunLine(ct, img, def, live)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +96,14 @@ func (b *lineBuilder) note(format string, args ...any) {
 // are left out, as the user left them out. Environment values are never
 // written: each variable set on the container is passed by name (`-e
 // NAME`), so a secret it holds is not printed; a note lists them.
-func RunLine(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefaults) (string, []Note, error) {
+//
+// A container that starts as root and switches user itself (a tool such as
+// gosu in its entrypoint or command, or PID 1 seen running as another
+// user) has its entrypoint and command written out even when they are the
+// image's: the run-line hardener then sees the switch, keeps the root start
+// and adds back only the capabilities it needs, where a --user would make
+// the switch fail.
+func RunLine(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefaults, live Live) (string, []Note, error) {
 	if ct == nil || ct.Config == nil || ct.HostConfig == nil {
 		return "", nil, fmt.Errorf("the engine returned no configuration for the container")
 	}
@@ -217,6 +233,18 @@ func RunLine(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefa
 		return "", nil, fmt.Errorf("container %s: the engine names no image", name)
 	}
 	ep, args := entrypointArgs(cfg.Entrypoint, cfg.Cmd, ic)
+	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
+	rootStart := cfg.User == "" || container.IsRootUser(cfg.User)
+	seen := dropsPrivileges(argv)
+	liveDrop := live.ProcessUID != "" && live.ProcessUID != "0"
+	if rootStart && (seen || liveDrop) && len(argv) > 0 && argv[0] != "" {
+		first := argv[0]
+		ep, args = &first, argv[1:]
+	}
+	if rootStart && liveDrop && !seen {
+		b.note("%s: starts as root and PID 1 runs as uid %s, so its entrypoint switches user itself, in a way harden cannot see on the line (a script); the hardened line sets --user %s, which such an entrypoint may refuse: if the container then does not start, remove --user and add --cap-add CHOWN --cap-add SETUID --cap-add SETGID",
+			name, live.ProcessUID, User)
+	}
 	if ep != nil {
 		b.flag("--entrypoint", *ep)
 	}

@@ -57,7 +57,7 @@ func TestRunLineUnit(t *testing.T) {
 			LogConfig:     api.LogConfig{Type: "json-file"},
 		},
 	}
-	line, notes, err := harden.RunLine(ct, img, harden.EngineDefaults{LogDriver: "json-file", Runtime: "runc"})
+	line, notes, err := harden.RunLine(ct, img, harden.EngineDefaults{LogDriver: "json-file", Runtime: "runc"}, harden.Live{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,16 +77,37 @@ func TestRunLineUnit(t *testing.T) {
 	// A new entrypoint of several words, no command.
 	ct.Config.Entrypoint, ct.Config.Cmd = []string{"/bin/sh", "-c", "exec /app"}, nil
 	ct.Config.Labels, ct.Config.Env, ct.HostConfig = nil, nil, &api.HostConfig{}
-	line, _, err = harden.RunLine(ct, img, harden.EngineDefaults{})
+	line, _, err = harden.RunLine(ct, img, harden.EngineDefaults{}, harden.Live{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := `docker run -d --name web --expose 9000/udp --entrypoint /bin/sh example/web:1 -c 'exec /app'`; line != want {
 		t.Errorf("line\n got %s\nwant %s", line, want)
 	}
+	// An image entrypoint that switches user is written out, so that the
+	// hardener sees the switch; one that switches in a script is noted
+	// when PID 1 is seen running as another user.
+	img.Config.Entrypoint, img.Config.Cmd = []string{"/usr/local/bin/gosu", "app", "/app"}, []string{"serve"}
+	ct.Config.Entrypoint, ct.Config.Cmd = img.Config.Entrypoint, img.Config.Cmd
+	line, _, _ = harden.RunLine(ct, img, harden.EngineDefaults{}, harden.Live{ProcessUID: "999"})
+	if !strings.HasSuffix(line, "--entrypoint /usr/local/bin/gosu example/web:1 app /app serve") {
+		t.Errorf("gosu entrypoint: %s", line)
+	}
+	img.Config.Entrypoint = []string{"/docker-entrypoint.sh"}
+	ct.Config.Entrypoint = img.Config.Entrypoint
+	line, notes, _ = harden.RunLine(ct, img, harden.EngineDefaults{}, harden.Live{ProcessUID: "999"})
+	if !strings.HasSuffix(line, "--entrypoint /docker-entrypoint.sh example/web:1 serve") || !strings.Contains(fmt.Sprint(notes), "PID 1 runs as uid 999") {
+		t.Errorf("script entrypoint: %s %v", line, notes)
+	}
+	line, notes, _ = harden.RunLine(ct, img, harden.EngineDefaults{}, harden.Live{ProcessUID: "0"})
+	if !strings.HasSuffix(line, " example/web:1") || len(notes) != 0 {
+		t.Errorf("no switch: %s %v", line, notes)
+	}
+	img.Config.Entrypoint, img.Config.Cmd = []string{"/app"}, []string{"serve", ":8080"}
+
 	// The image's entrypoint cleared.
 	ct.Config.Entrypoint, ct.Config.Cmd = nil, []string{"/other"}
-	line, _, _ = harden.RunLine(ct, img, harden.EngineDefaults{})
+	line, _, _ = harden.RunLine(ct, img, harden.EngineDefaults{}, harden.Live{})
 	if !strings.HasSuffix(line, "--entrypoint '' example/web:1 /other") {
 		t.Errorf("cleared entrypoint: %s", line)
 	}

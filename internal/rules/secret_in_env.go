@@ -1,6 +1,9 @@
 package rules
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/secrets"
 )
@@ -8,7 +11,9 @@ import (
 // secret-in-env: an ENV instruction holds a value that looks like a live
 // secret: a known token format (cloud keys, GitHub/GitLab/Slack/Stripe
 // tokens, private keys) anywhere in the value, or a high-entropy value under
-// a secret-like name (…_PASSWORD, …_TOKEN, …_SECRET).
+// a secret-like name (…_PASSWORD, …_TOKEN, …_SECRET). Labels are judged the
+// same way (LABEL, compose labels:, --label, an image config's or a running
+// container's labels): they are as readable as the environment.
 //
 // In scripts, Makefiles and CI files: a literal password given to a registry
 // login (`docker login -p …`, `echo … | docker login --password-stdin`), a
@@ -26,7 +31,7 @@ func init() {
 		Control:     "secrets-env",
 		Threat:      ThreatSecrets,
 		Severity:    High,
-		Title:       "Secret in an environment variable",
+		Title:       "Secret in an environment variable or label",
 		Rationale:   "Image environment variables are readable by anyone who can pull or inspect the image, and are inherited by every process in every container started from it.",
 		Remediation: "Remove the value from the Dockerfile and rotate it; pass secrets at run time as files (`docker run --secret`, compose `secrets:`, Kubernetes Secrets mounted as files).",
 		References:  []string{"CIS Docker Benchmark 4.10"},
@@ -34,12 +39,12 @@ func init() {
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {
-					if st.Instruction != "ENV" {
+					if st.Instruction != "ENV" && st.Instruction != "LABEL" {
 						continue
 					}
 					for _, kv := range st.KVs {
 						if m, ok := secrets.Assignment(kv.Key, kv.Raw); ok {
-							r.Report(s.Subject, kv.At, "ENV %s holds a %s (%s)", kv.Key, m.Kind, secrets.Redact(m.Value))
+							r.Report(s.Subject, kv.At, "%s %s holds a %s (%s)", st.Instruction, kv.Key, m.Kind, secrets.Redact(m.Value))
 						}
 					}
 				}
@@ -58,6 +63,15 @@ func init() {
 					if m, ok := secrets.Assignment(e.Name, e.Value); ok {
 						r.Report(c.Subject, e.At, "environment variable %s holds a %s (%s)", e.Name, m.Kind, secrets.Redact(m.Value))
 					}
+				}
+			}
+			for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
+				l := c.Labels[k]
+				if l.State != facts.Set {
+					continue
+				}
+				if m, ok := secrets.Assignment(k, l.V); ok {
+					r.Report(c.Subject, l.At, "label %s holds a %s (%s)", k, m.Kind, secrets.Redact(m.Value))
 				}
 			}
 		},

@@ -70,3 +70,33 @@ func TestGitleaksContent(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelSecret: a secret in the config's labels is reported like one in
+// Env, without its value; ordinary labels are not.
+func TestLabelSecret(t *testing.T) {
+	t.Parallel()
+	cfg := v1.Config{User: "app", Labels: map[string]string{
+		"org.opencontainers.image.title": "app",
+		"com.example.deploy-token":       ghToken,
+		"com.example.db.password":        "changeme",
+	}}
+	arch := saveArchive(t, imageOf(t, cfg, nil, layerOf(t, []testFile{{name: "app/x", body: "x"}})), "example.com/app:1.0")
+	res, err := ReadArchive(context.Background(), bytes.NewReader(arch), "docker-archive:app.tar", "", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := findings(res.Image, rules.Config{})
+	n := 0
+	for _, f := range fs {
+		if f.Rule.Slug != "secret-in-env" {
+			continue
+		}
+		n++
+		if !strings.Contains(f.Message, "label com.example.deploy-token holds a GitHub token") || strings.Contains(f.Message, ghToken) {
+			t.Errorf("unexpected: %s", f.Message)
+		}
+	}
+	if n != 1 {
+		t.Errorf("want one secret-in-env finding, got %d", n)
+	}
+}
