@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 
+	"github.com/dockguard/dockguard/internal/imagesig"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/dockguard/dockguard/internal/source/image"
 	"github.com/spf13/pflag"
@@ -15,6 +16,7 @@ type imageFlags struct {
 	maxLayerMB int64
 	maxImageMB int64
 	platform   string
+	sig        imagesig.Policy
 }
 
 func (i *imageFlags) register(f *pflag.FlagSet) {
@@ -23,6 +25,10 @@ func (i *imageFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&i.platform, "platform", "", "--image: the platform to read from a multi-platform image, os/arch[/variant] (default: linux and this machine's architecture)")
 	f.Int64Var(&i.maxLayerMB, "max-layer-size", image.DefaultMaxLayerSize>>20, "--image: largest decompressed layer, in MiB")
 	f.Int64Var(&i.maxImageMB, "max-image-size", image.DefaultMaxImageSize>>20, "--image: largest decompressed image (all layers), in MiB")
+	f.StringVar(&i.sig.KeyFile, "verify-key", "", "--image: require a cosign signature of the image digest made with this public key (PEM file); legacy .sig tags and Sigstore bundle referrers")
+	f.StringVar(&i.sig.Identity, "certificate-identity", "", "--image: require a keyless (Fulcio certificate) cosign signature for this identity (exact SAN: email or URI); with --certificate-oidc-issuer")
+	f.StringVar(&i.sig.Issuer, "certificate-oidc-issuer", "", "--image: the OIDC issuer the keyless signer's certificate must name (with --certificate-identity)")
+	f.StringVar(&i.sig.TrustedRoot, "trusted-root", "", "--image: Sigstore trusted_root.json for keyless verification, offline (default: the public-good root, fetched)")
 }
 
 // options are the image source's options; the daemon asked for images is
@@ -36,6 +42,16 @@ func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
 		MaxImageSize:       i.maxImageMB << 20,
 		InsecureRegistries: i.insecure,
 		Platform:           i.platform,
+	}
+	if i.sig.Requested() {
+		if len(i.images) == 0 {
+			return image.Options{}, fmt.Errorf("--verify-key, --certificate-identity, --certificate-oidc-issuer and --trusted-root verify --image images: give --image")
+		}
+		v, err := imagesig.New(i.sig)
+		if err != nil {
+			return image.Options{}, err
+		}
+		opt.Verify = v
 	}
 	if len(live.hosts) > 0 {
 		opt.Engine = engine.Endpoint{Host: live.hosts[0], TLS: engine.TLS{Verify: live.tlsVerify, CACert: live.tlsCACert, Cert: live.tlsCert, Key: live.tlsKey}}

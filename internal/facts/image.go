@@ -22,7 +22,35 @@ type Image struct {
 	Files []ImageFile
 	// Notes are oddities the source saw that are not errors.
 	Notes []Note
+	// Signature is the verdict on the image's signature; nil when no
+	// verification was asked for.
+	Signature *SignatureCheck
 }
+
+// SignatureCheck is the outcome of verifying an image's signature under
+// the policy the user gave (a key or a keyless identity).
+type SignatureCheck struct {
+	Status SignatureStatus
+	// Format is the verified signature's format (cosign .sig, Sigstore
+	// bundle); Signer names the key file or certificate identity required.
+	Format string
+	Signer string
+	// Digest is the manifest digest whose signature was looked up.
+	Digest string
+	// Problem says why the image is not verified.
+	Problem string
+}
+
+// SignatureStatus is what verification found.
+type SignatureStatus string
+
+// Signature statuses.
+const (
+	SignatureVerified     SignatureStatus = "verified"
+	SignatureUnsigned     SignatureStatus = "unsigned"     // no signature found
+	SignatureInvalid      SignatureStatus = "invalid"      // signatures found, none valid
+	SignatureUnverifiable SignatureStatus = "unverifiable" // signatures could not be looked up
+)
 
 // HistoryEntry is one step of an image's history.
 type HistoryEntry struct {

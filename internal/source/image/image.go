@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/dockguard/dockguard/internal/imagesig"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
@@ -40,6 +41,9 @@ type Options struct {
 	// Platform picks the image of a multi-platform index: os/arch[/variant]
 	// ("" is linux and this machine's architecture).
 	Platform string
+	// Verify, when set, checks the image's signature (cosign .sig or
+	// Sigstore bundle) and records the verdict in Image.Signature.
+	Verify *imagesig.Verifier
 }
 
 // platform parses Options.Platform.
@@ -107,7 +111,11 @@ func Load(ctx context.Context, ref string, opt Options) (*Result, error) {
 			return nil, err
 		}
 		defer f.Close()
-		return ReadArchive(ctx, f, ref, tag, opt)
+		res, err := ReadArchive(ctx, f, ref, tag, opt)
+		if err == nil && opt.Verify != nil {
+			unverifiable(res.Image, opt.Verify, "a docker save archive records no registry digest to look its signature up by; verify the image in its registry (registry:REF) or in a layout written by cosign save (oci:DIR)")
+		}
+		return res, err
 	case "oci":
 		dir, tag := splitPathTag(rest)
 		return loadLayout(ctx, ref, dir, tag, opt)
@@ -159,6 +167,9 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 		return nil, err
 	}
 	res.Image.Digest = digest
+	if opt.Verify != nil {
+		checkSignature(ctx, res.Image, opt.Verify, []string{digest}, layoutLookup(dir))
+	}
 	return res, nil
 }
 
@@ -179,6 +190,7 @@ func pickFromIndex(idx v1.ImageIndex, tag string, plat v1.Platform) (v1.Image, s
 	if len(cands) == 0 {
 		return nil, "", fmt.Errorf("no image tagged %q in the layout", tag)
 	}
+	cands = cosignImage(cands)
 	var pick *v1.Descriptor
 	if len(cands) == 1 {
 		pick = &cands[0]
@@ -221,8 +233,8 @@ func loadRegistry(ctx context.Context, ref, rest string, opt Options) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	img, err := remote.Image(r, remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain),
-		remote.WithPlatform(plat))
+	ropts := []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(authn.DefaultKeychain)}
+	img, err := remote.Image(r, append(ropts, remote.WithPlatform(plat))...)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +247,14 @@ func loadRegistry(ctx context.Context, ref, rest string, opt Options) (*Result, 
 	}
 	_, byDigest := r.(name.Digest)
 	res.Image.ByTag = !byDigest
+	if opt.Verify != nil {
+		digests := []string{res.Image.Digest}
+		// cosign signs what the reference names: an index when it names one.
+		if desc, err := remote.Head(r, ropts...); err == nil && desc.Digest.String() != res.Image.Digest {
+			digests = append([]string{desc.Digest.String()}, digests...)
+		}
+		checkSignature(ctx, res.Image, opt.Verify, digests, registryLookup(r.Context(), ropts))
+	}
 	return res, nil
 }
 
@@ -326,6 +346,9 @@ func loadDaemon(ctx context.Context, ref, rest string, opt Options) (*Result, er
 			res.Image.Digest = d
 			break
 		}
+	}
+	if opt.Verify != nil {
+		verifyDaemonImage(ctx, res.Image, ins.RepoDigests, opt)
 	}
 	return res, nil
 }
