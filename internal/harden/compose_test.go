@@ -62,49 +62,51 @@ func composeFixtures(t *testing.T) []string {
 func TestComposeFixtures(t *testing.T) {
 	ctx := context.Background()
 	hardened, skipped, fixes := 0, 0, 0
-	for _, f := range composeFixtures(t) {
-		dir := t.TempDir()
-		copyDir(t, filepath.Dir(f), dir)
-		path := filepath.Join(dir, filepath.Base(f))
-		res, err := harden.Compose(ctx, path, harden.Options{})
-		if err != nil {
-			if a := audit.Run(ctx, audit.Options{ComposeFiles: []string{path}}); len(a.Errors) > 0 {
-				skipped++ // an error by design: never rewritten
+	for _, opt := range fixtureOptions(t) {
+		for _, f := range composeFixtures(t) {
+			dir := t.TempDir()
+			copyDir(t, filepath.Dir(f), dir)
+			path := filepath.Join(dir, filepath.Base(f))
+			res, err := harden.Compose(ctx, path, opt)
+			if err != nil {
+				if a := audit.Run(ctx, audit.Options{ComposeFiles: []string{path}}); len(a.Errors) > 0 {
+					skipped++ // an error by design: never rewritten
+					continue
+				}
+				t.Errorf("%s: %v", f, err)
 				continue
 			}
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		again, err := harden.Compose(ctx, path, harden.Options{})
-		if err != nil {
-			t.Errorf("%s: the hardened file fails: %v\n%s", f, err, res.New)
-			continue
-		}
-		if again.Changed() {
-			t.Errorf("%s: not idempotent; second pass:\n%s\n---\n%s", f, res.New, again.New)
-		}
-		a := audit.Run(ctx, audit.Options{ComposeFiles: []string{path}})
-		if len(a.Errors) > 0 {
-			t.Errorf("%s: hardened file does not load: %v\n%s", f, a.Errors[0], res.New)
-			continue
-		}
-		for _, fd := range a.Findings {
-			if fd.Subject.Kind != facts.SubjectService {
+			if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			again, err := harden.Compose(ctx, path, opt)
+			if err != nil {
+				t.Errorf("%s: the hardened file fails: %v\n%s", f, err, res.New)
 				continue
 			}
-			for _, s := range res.Fixed[fd.Subject.Name] {
-				if s == fd.Rule.Slug {
-					t.Errorf("%s: service %s still has %s after hardening: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
+			if again.Changed() {
+				t.Errorf("%s: not idempotent; second pass:\n%s\n---\n%s", f, res.New, again.New)
+			}
+			a := audit.Run(ctx, audit.Options{ComposeFiles: []string{path}})
+			if len(a.Errors) > 0 {
+				t.Errorf("%s: hardened file does not load: %v\n%s", f, a.Errors[0], res.New)
+				continue
+			}
+			for _, fd := range a.Findings {
+				if fd.Subject.Kind != facts.SubjectService {
+					continue
+				}
+				for _, s := range res.Fixed[fd.Subject.Name] {
+					if s == fd.Rule.Slug {
+						t.Errorf("%s: service %s still has %s after hardening: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
+					}
 				}
 			}
+			for _, s := range res.Fixed {
+				fixes += len(s)
+			}
+			hardened++
 		}
-		for _, s := range res.Fixed {
-			fixes += len(s)
-		}
-		hardened++
 	}
-	t.Logf("%d compose files hardened (%d fixes), idempotent and re-audited clean for the fixed controls; %d skipped as errors by design", hardened, fixes, skipped)
+	t.Logf("%d compose hardenings, once per option set (%d fixes), idempotent and re-audited clean for the fixed controls; %d skipped as errors by design", hardened, fixes, skipped)
 }

@@ -30,50 +30,52 @@ func TestDockerfileFixtures(t *testing.T) {
 		t.Fatal("no Dockerfile fixtures")
 	}
 	hardened, skipped, fixes := 0, 0, 0
-	for _, f := range files {
-		dir := t.TempDir()
-		copyDir(t, filepath.Dir(f), dir)
-		path := filepath.Join(dir, filepath.Base(f))
-		res, err := harden.Dockerfile(ctx, path, harden.Options{})
-		if err != nil {
-			if a := audit.Run(ctx, audit.Options{Paths: []string{path}}); len(a.Errors) > 0 {
-				skipped++
+	for _, opt := range fixtureOptions(t) {
+		for _, f := range files {
+			dir := t.TempDir()
+			copyDir(t, filepath.Dir(f), dir)
+			path := filepath.Join(dir, filepath.Base(f))
+			res, err := harden.Dockerfile(ctx, path, opt)
+			if err != nil {
+				if a := audit.Run(ctx, audit.Options{Paths: []string{path}, Config: opt.Config}); len(a.Errors) > 0 {
+					skipped++
+					continue
+				}
+				t.Errorf("%s: %v", f, err)
 				continue
 			}
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		if strings.Contains(res.New, "HEALTHCHECK") != strings.Contains(res.Old, "HEALTHCHECK") {
-			t.Errorf("%s: a HEALTHCHECK was invented", f)
-		}
-		if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		again, err := harden.Dockerfile(ctx, path, harden.Options{})
-		if err != nil {
-			t.Errorf("%s: the hardened file fails: %v\n%s", f, err, res.New)
-			continue
-		}
-		if again.Changed() {
-			t.Errorf("%s: not idempotent:\n%s\n---\n%s", f, res.New, again.New)
-		}
-		a := audit.Run(ctx, audit.Options{Paths: []string{path}})
-		for _, fd := range a.Findings {
-			if fd.Subject.Kind != facts.SubjectStage {
+			if strings.Contains(res.New, "HEALTHCHECK") != strings.Contains(res.Old, "HEALTHCHECK") {
+				t.Errorf("%s: a HEALTHCHECK was invented", f)
+			}
+			if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			again, err := harden.Dockerfile(ctx, path, opt)
+			if err != nil {
+				t.Errorf("%s: the hardened file fails: %v\n%s", f, err, res.New)
 				continue
 			}
-			for _, s := range res.Fixed[fd.Subject.Name] {
-				if s == fd.Rule.Slug {
-					t.Errorf("%s: stage %s still has %s: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
+			if again.Changed() {
+				t.Errorf("%s: not idempotent:\n%s\n---\n%s", f, res.New, again.New)
+			}
+			a := audit.Run(ctx, audit.Options{Paths: []string{path}, Config: opt.Config})
+			for _, fd := range a.Findings {
+				if fd.Subject.Kind != facts.SubjectStage {
+					continue
+				}
+				for _, s := range res.Fixed[fd.Subject.Name] {
+					if s == fd.Rule.Slug {
+						t.Errorf("%s: stage %s still has %s: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
+					}
 				}
 			}
+			for _, s := range res.Fixed {
+				fixes += len(s)
+			}
+			hardened++
 		}
-		for _, s := range res.Fixed {
-			fixes += len(s)
-		}
-		hardened++
 	}
-	t.Logf("%d Dockerfiles hardened (%d fixes), idempotent and re-audited clean for the fixed controls; %d skipped as errors by design", hardened, fixes, skipped)
+	t.Logf("%d Dockerfile hardenings, once per option set (%d fixes), idempotent and re-audited clean for the fixed controls; %d skipped as errors by design", hardened, fixes, skipped)
 }
 
 func TestDockerfileExample(t *testing.T) {

@@ -182,3 +182,26 @@ harden:
 		t.Errorf("second pass: %v\n%s", err, again.New)
 	}
 }
+
+// fixtureOptions are the option sets the fixture proofs run with: the
+// defaults, and a configuration with per-service and per-image entries,
+// extra tmpfs paths, a public service and every image pinned (a fixed
+// digest: the proofs are about the text, resolve_test.go about digests).
+func fixtureOptions(t *testing.T) []harden.Options {
+	h := loadHarden(t, `
+harden:
+  memory: 256m
+  pids: 128
+  nofile: 2048
+  restartRetries: 3
+  tmpfs: [/var/cache/app]
+  services:
+    web: {memory: 1g, public: true, cpus: 0.5}
+    app: {nproc: 100:200}
+  images:
+    nginx: {memory: 128m}
+    postgres: {pids: 512}
+`)
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	return []harden.Options{{}, {Harden: h, Resolve: func(string) (string, error) { return digest, nil }}}
+}

@@ -48,40 +48,42 @@ func runFixtureLines(t *testing.T) []string {
 func TestRunFixtures(t *testing.T) {
 	lines := runFixtureLines(t)
 	hardened := 0
-	for _, line := range lines {
-		res, err := harden.Run(line, harden.Options{})
-		if err != nil {
-			// Lines the CLI refuses are errors by design; audit refuses them too.
-			if a := audit.Run(context.Background(), audit.Options{RunLines: []string{line}}); len(a.Errors) == 0 {
-				t.Errorf("%s: harden failed on a line audit accepts: %v", line, err)
+	for _, opt := range fixtureOptions(t) {
+		for _, line := range lines {
+			res, err := harden.Run(line, opt)
+			if err != nil {
+				// Lines the CLI refuses are errors by design; audit refuses them too.
+				if a := audit.Run(context.Background(), audit.Options{RunLines: []string{line}}); len(a.Errors) == 0 {
+					t.Errorf("%s: harden failed on a line audit accepts: %v", line, err)
+				}
+				continue
 			}
-			continue
-		}
-		again, err := harden.Run(res.Line, harden.Options{})
-		if err != nil {
-			t.Errorf("%s\n  hardened to %s, which does not parse: %v", line, res.Line, err)
-			continue
-		}
-		if again.Line != res.Line {
-			t.Errorf("not idempotent:\n  %s\n  %s\n  %s", line, res.Line, again.Line)
-		}
-		a := audit.Run(context.Background(), audit.Options{RunLines: []string{res.Line}})
-		if len(a.Errors) > 0 {
-			t.Errorf("%s: re-audit of %s failed: %v", line, res.Line, a.Errors[0])
-			continue
-		}
-		fixed := map[string]bool{}
-		for _, s := range res.Fixed {
-			fixed[s] = true
-		}
-		for _, f := range a.Findings {
-			if fixed[f.Rule.Slug] {
-				t.Errorf("%s\n  hardened to %s\n  still has %s: %s", line, res.Line, f.Rule.Slug, f.Message)
+			again, err := harden.Run(res.Line, opt)
+			if err != nil {
+				t.Errorf("%s\n  hardened to %s, which does not parse: %v", line, res.Line, err)
+				continue
 			}
+			if again.Line != res.Line {
+				t.Errorf("not idempotent:\n  %s\n  %s\n  %s", line, res.Line, again.Line)
+			}
+			a := audit.Run(context.Background(), audit.Options{RunLines: []string{res.Line}})
+			if len(a.Errors) > 0 {
+				t.Errorf("%s: re-audit of %s failed: %v", line, res.Line, a.Errors[0])
+				continue
+			}
+			fixed := map[string]bool{}
+			for _, s := range res.Fixed {
+				fixed[s] = true
+			}
+			for _, f := range a.Findings {
+				if fixed[f.Rule.Slug] {
+					t.Errorf("%s\n  hardened to %s\n  still has %s: %s", line, res.Line, f.Rule.Slug, f.Message)
+				}
+			}
+			hardened++
 		}
-		hardened++
 	}
-	t.Logf("%d of %d fixture lines hardened, idempotent and re-audited clean for the fixed controls", hardened, len(lines))
+	t.Logf("%d hardenings of %d fixture lines (each line once per option set), idempotent and re-audited clean for the fixed controls", hardened, len(lines))
 }
 
 func TestRunExamples(t *testing.T) {
