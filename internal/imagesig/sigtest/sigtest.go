@@ -26,7 +26,10 @@ import (
 	"github.com/sigstore/cosign/v3/cmd/cosign/cli/options"
 	"github.com/sigstore/cosign/v3/cmd/cosign/cli/sign"
 	"github.com/sigstore/cosign/v3/pkg/cosign"
+	cbundle "github.com/sigstore/cosign/v3/pkg/cosign/bundle"
+	"github.com/sigstore/cosign/v3/pkg/oci/mutate"
 	ociremote "github.com/sigstore/cosign/v3/pkg/oci/remote"
+	"github.com/sigstore/cosign/v3/pkg/oci/static"
 	"github.com/sigstore/cosign/v3/pkg/types"
 	protobundle "github.com/sigstore/protobuf-specs/gen/pb-go/bundle/v1"
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -36,6 +39,8 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/testing/ca"
 	"github.com/sigstore/sigstore-go/pkg/tlog"
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	sigpayload "github.com/sigstore/sigstore/pkg/signature/payload"
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
@@ -260,4 +265,60 @@ func (s *Sigstore) tlogEntry(t testing.TB, e *tlog.Entry) *protorekor.Transparen
 	}
 	tle.InclusionPromise = &protorekor.InclusionPromise{SignedEntryTimestamp: set}
 	return tle
+}
+
+// SignKeylessLegacy signs digest keyless in the legacy format: a
+// simple-signing payload naming payloadDigest, signed with a virtual
+// Fulcio certificate, carrying the certificate, a Rekor bundle (signed
+// entry timestamp) and an RFC 3161 timestamp as annotations, built and
+// pushed to the .sig tag with cosign's own signature and writer packages.
+func (s *Sigstore) SignKeylessLegacy(t testing.TB, digest name.Digest, payloadDigest, identity, issuer string) {
+	t.Helper()
+	pd, err := name.NewDigest(digest.Context().Name()+"@"+payloadDigest, name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, err := (&sigpayload.Cosign{Image: pd}).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ent, err := s.VS.SignAtTime(identity, issuer, payload, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vc, _ := ent.VerificationContent()
+	sc, _ := ent.SignatureContent()
+	certPEM, err := cryptoutils.MarshalCertificateToPEM(vc.Certificate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := ent.TlogEntries()
+	tle := s.tlogEntry(t, entries[0])
+	tss, _ := ent.Timestamps()
+	sig, err := static.NewSignature(payload, base64.StdEncoding.EncodeToString(sc.Signature()),
+		static.WithCertChain(certPEM, nil),
+		static.WithBundle(&cbundle.RekorBundle{
+			SignedEntryTimestamp: tle.InclusionPromise.SignedEntryTimestamp,
+			Payload: cbundle.RekorPayload{
+				Body:           base64.StdEncoding.EncodeToString(tle.CanonicalizedBody),
+				IntegratedTime: tle.IntegratedTime,
+				LogIndex:       tle.LogIndex,
+				LogID:          hex.EncodeToString(tle.LogId.KeyId),
+			},
+		}),
+		static.WithRFC3161Timestamp(&cbundle.RFC3161Timestamp{SignedRFC3161Timestamp: tss[0]}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, err := ociremote.SignedEntity(digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	se, err = mutate.AttachSignatureToEntity(se, sig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ociremote.WriteSignatures(digest.Repository, se); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/dockguard/dockguard/internal/source/image/imagetest"
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	cosignlayout "github.com/sigstore/cosign/v3/pkg/oci/layout"
@@ -321,5 +323,59 @@ func TestSignaturePolicyErrors(t *testing.T) {
 		if _, err := imagesig.New(p); err == nil {
 			t.Errorf("%+v: no error", p)
 		}
+	}
+}
+
+// TestSignatureKeylessLegacy: a keyless legacy .sig (certificate, Rekor
+// bundle and RFC 3161 timestamp annotations, as cosign writes them) verifies
+// for its identity, not for another, and not when its payload names
+// another digest.
+func TestSignatureKeylessLegacy(t *testing.T) {
+	s := newSignedSetup(t)
+	ss := sigtest.NewSigstore(t, s.dir)
+	const id, iss = "ci@example.com", "https://issuer.example.com"
+	ss.SignKeylessLegacy(t, s.d1, s.d1.DigestStr(), id, iss)
+	ss.SignKeylessLegacy(t, s.d2, s.d1.DigestStr(), id, iss)
+	v, err := imagesig.New(imagesig.Policy{Identity: id, Issuer: iss, TrustedRoot: ss.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, fs := loadVerified(t, s.ref1, v)
+	wantVerified(t, im, fs, imagesig.FormatLegacy, "certificate identity "+id)
+	im, fs = loadVerified(t, s.ref2, v)
+	wantFinding(t, im, fs, facts.SignatureInvalid, "digest mismatch")
+	other, err := imagesig.New(imagesig.Policy{Identity: "mallory@example.com", Issuer: iss, TrustedRoot: ss.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, fs = loadVerified(t, s.ref1, other)
+	wantFinding(t, im, fs, facts.SignatureInvalid, "identity mismatch")
+	// A key-signed .sig under a keyless policy.
+	sigtest.Sign(t, s.d2.String(), s.priv, false)
+	im, fs = loadVerified(t, s.ref2, v)
+	wantFinding(t, im, fs, facts.SignatureInvalid, "signed with a key")
+}
+
+// TestSignatureIndex: cosign signs what a tag names; a tag naming a
+// multi-platform index is verified by the index's signature while the
+// platform's image is read.
+func TestSignatureIndex(t *testing.T) {
+	s := newSignedSetup(t)
+	img := imagetest.Image(t, v1.Config{User: "app"}, imagetest.File{Name: "etc/idx", Body: "i"})
+	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{
+		Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}})
+	tag, _ := name.NewTag(s.host+"/app:multi", name.Insecure)
+	if err := remote.WriteIndex(tag, idx); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := idx.Digest()
+	sigtest.Sign(t, tag.Context().Digest(id.String()).String(), s.priv, true)
+	res, err := Load(context.Background(), "registry:"+tag.String(), Options{Verify: s.keyV, Platform: "linux/amd64"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := res.Image.Signature
+	if sig == nil || sig.Status != facts.SignatureVerified || sig.Digest != id.String() {
+		t.Errorf("index signature: %+v, want verified for %s", sig, id)
 	}
 }
