@@ -77,8 +77,18 @@ type lineBuilder struct {
 
 func (b *lineBuilder) flag(name string, values ...string) {
 	for _, v := range values {
-		b.words = append(b.words, name, quote(v))
+		b.words = append(b.words, name, word(v))
 	}
+}
+
+// word quotes v as one shell word that the shell also leaves unexpanded:
+// brackets ([::1]:80:80) are a glob pattern to it.
+func word(v string) string {
+	q := quote(v)
+	if q == v && strings.ContainsAny(v, "[]") {
+		return "'" + v + "'"
+	}
+	return q
 }
 
 func (b *lineBuilder) bare(name string) { b.words = append(b.words, name) }
@@ -248,9 +258,9 @@ func RunLine(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefa
 	if ep != nil {
 		b.flag("--entrypoint", *ep)
 	}
-	b.words = append(b.words, quote(ref))
+	b.words = append(b.words, word(ref))
 	for _, a := range args {
-		b.words = append(b.words, quote(a))
+		b.words = append(b.words, word(a))
 	}
 	return strings.Join(b.words, " "), b.notes, nil
 }

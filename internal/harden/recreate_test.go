@@ -62,7 +62,7 @@ func TestRunLineUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `docker run -d --name web -e TOKEN -e MODE2 --label 'team=a b' --memory 256m --cpus 1.5 --restart on-failure ` +
-		`--mount 'type=volume,source=v,target=/v,"volume-opt=o=addr=1,rw"' -p [::1]:80:8080 -p 8080:8080 --expose 9000/udp example/web:1`
+		`--mount 'type=volume,source=v,target=/v,"volume-opt=o=addr=1,rw"' -p '[::1]:80:8080' -p 8080:8080 --expose 9000/udp example/web:1`
 	if line != want {
 		t.Errorf("line\n got %s\nwant %s", line, want)
 	}
