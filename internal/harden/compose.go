@@ -102,14 +102,16 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 			continue
 		}
 		s := &svc{t: t, name: name, key: k, m: v, spec: spec, f: f, opt: opt, fixed: map[string]bool{}}
-		s.lim = opt.LimitsFor(name, spec.Config.Image)
-		if len(opt.Observed) > 0 && opt.Project == "" {
-			// Containers of this file carry its project name; another
-			// project's service of the same name counts only when none does.
-			o := opt
-			o.Project = proj.Name
-			if _, ok := opt.Observed.lookup(name, proj.Name); ok {
-				s.lim = o.LimitsFor(name, spec.Config.Image)
+		lo := opt
+		if lo.Project == "" {
+			// Containers of this file carry its project name
+			// (COMPOSE_PROJECT_NAME, name:, or the folder's).
+			lo.Project = proj.Name
+		}
+		s.lim = lo.LimitsFor(name, spec.Config.Image)
+		if len(opt.Observed) > 0 {
+			if _, ok := opt.Observed.lookup(name, lo.Project); !ok {
+				s.note("", "no running container of project %s, service %s, was observed: its limits come from the configuration and defaults", lo.Project, name)
 			}
 		}
 		s.harden()

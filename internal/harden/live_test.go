@@ -109,7 +109,8 @@ func liveObserve(t *testing.T, ctx context.Context, d *testenv.Daemon, run func(
 		!strings.Contains(res.New, "    pids_limit: 32  # dockguard") || strings.Count(res.New, "mem_limit: 512m") != 1 {
 		t.Errorf("compose: want web at %s from usage, db at the default:\n%s", wantText, res.New)
 	}
-	if n := notes(res.Notes); !strings.Contains(n, "service web: memory "+wantText+" from the observed peak") {
+	if n := notes(res.Notes); !strings.Contains(n, "service web: memory "+wantText+" from the observed peak") ||
+		!strings.Contains(n, "service db: no running container of project shop, service db, was observed") || strings.Contains(n, "service web: no running") {
 		t.Errorf("notes: %s", n)
 	}
 	// A config entry for the service wins over the usage.
@@ -124,6 +125,10 @@ func liveObserve(t *testing.T, ctx context.Context, d *testenv.Daemon, run func(
 	}
 	if !strings.Contains(rr.Line, "--memory "+wantText+" --memory-swap "+wantText+" ") {
 		t.Errorf("run line: %s", rr.Line)
+	}
+	rr, err = harden.Run("docker run -d dg-bb:1", harden.Options{Observed: obs})
+	if err != nil || !strings.Contains(rr.Line, "--memory 512m ") || !strings.Contains(notes(rr.Notes), "no --name") {
+		t.Errorf("a line without --name: %v %s\n%s", err, rr.Line, notes(rr.Notes))
 	}
 }
 

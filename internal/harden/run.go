@@ -65,6 +65,13 @@ func Run(line string, opt Options) (*RunResult, error) {
 			name = f.Value
 		}
 		h.lim = opt.LimitsFor(name, res.Spec.Config.Image)
+		if _, ok := opt.Observed.lookup(name, opt.Project); len(opt.Observed) > 0 && !ok {
+			if name == "" {
+				h.note("", "the line has no --name, so no observed container matches it: the limits come from the configuration and defaults")
+			} else {
+				h.note("", "no running container named %s was observed: the limits come from the configuration and defaults", name)
+			}
+		}
 		h.harden()
 		if h.fixed["memory-limit"] || h.fixed["pids-limit"] {
 			for _, w := range h.lim.Why {
