@@ -168,7 +168,7 @@ func loadLayout(ctx context.Context, ref, dir, tag string, opt Options) (*Result
 	}
 	res.Image.Digest = digest
 	if opt.Verify != nil {
-		checkSignature(ctx, res.Image, opt.Verify, []string{digest}, layoutLookup(dir))
+		checkSignature(ctx, res.Image, opt.Verify, layoutDigests(dir, tag, digest), layoutLookup(dir))
 	}
 	return res, nil
 }

@@ -27,6 +27,7 @@ import (
 const (
 	cosignKind      = "kind"
 	cosignKindImage = "dev.cosignproject.cosign/image"
+	cosignKindIndex = "dev.cosignproject.cosign/imageIndex"
 	cosignKindSigs  = "dev.cosignproject.cosign/sigs"
 )
 
@@ -247,6 +248,30 @@ func layoutLookup(dir string) lookup {
 	}
 }
 
+// layoutDigests are the digests whose signatures speak for the image read
+// from a layout: the image's, and first the index's when the entry picked
+// (by tag, or the only image) is an index, since cosign signs what it saves.
+func layoutDigests(dir, tag, image string) []string {
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return []string{image}
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return []string{image}
+	}
+	var cands []v1.Descriptor
+	for _, d := range im.Manifests {
+		if tag == "" || d.Annotations["org.opencontainers.image.ref.name"] == tag {
+			cands = append(cands, d)
+		}
+	}
+	if cands = cosignImage(cands); len(cands) == 1 && cands[0].MediaType.IsIndex() && cands[0].Digest.String() != image {
+		return []string{cands[0].Digest.String(), image}
+	}
+	return []string{image}
+}
+
 // maxManifestSize bounds the blobs read as candidate referrer manifests.
 const maxManifestSize = 64 << 10
 
@@ -302,12 +327,13 @@ func layoutReferrers(ctx context.Context, dir, digest string) ([][]byte, error) 
 	return out, nil
 }
 
-// cosignImage keeps, of a `cosign save` layout's entries, the image (kind
-// dev.cosignproject.cosign/image), not its signatures and attestations.
+// cosignImage keeps, of a `cosign save` layout's entries, the image or
+// index (kind dev.cosignproject.cosign/image or imageIndex), not its
+// signatures and attestations.
 func cosignImage(cands []v1.Descriptor) []v1.Descriptor {
 	var imgs []v1.Descriptor
 	for _, d := range cands {
-		if d.Annotations[cosignKind] == cosignKindImage {
+		if k := d.Annotations[cosignKind]; k == cosignKindImage || k == cosignKindIndex {
 			imgs = append(imgs, d)
 		}
 	}

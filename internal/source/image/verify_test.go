@@ -260,6 +260,16 @@ func cosignSave(t *testing.T, d name.Digest, dir string) {
 			t.Fatal(err)
 		}
 	}
+	if desc, err := remote.Get(d); err == nil && desc.MediaType.IsIndex() {
+		sii, err := ociremote.SignedImageIndex(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cosignlayout.WriteSignedImageIndex(dir, sii); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
 	si, err := ociremote.SignedImage(d)
 	if err != nil {
 		t.Fatal(err)
@@ -377,5 +387,21 @@ func TestSignatureIndex(t *testing.T) {
 	sig := res.Image.Signature
 	if sig == nil || sig.Status != facts.SignatureVerified || sig.Digest != id.String() {
 		t.Errorf("index signature: %+v, want verified for %s", sig, id)
+	}
+	// The same, saved by cosign save into a layout, with a legacy .sig too.
+	sigtest.Sign(t, tag.Context().Digest(id.String()).String(), s.priv, false)
+	dir := filepath.Join(s.dir, "index-layout")
+	cosignSave(t, tag.Context().Digest(id.String()), dir)
+	for _, c := range []struct {
+		v    *imagesig.Verifier
+		want facts.SignatureStatus
+	}{{s.keyV, facts.SignatureVerified}, {s.otherV, facts.SignatureInvalid}} {
+		res, err = Load(context.Background(), "oci:"+dir, Options{Verify: c.v, Platform: "linux/amd64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sig := res.Image.Signature; sig == nil || sig.Status != c.want || sig.Digest != id.String() {
+			t.Errorf("index signature in a layout: %+v, want %s for %s", sig, c.want, id)
+		}
 	}
 }
