@@ -293,7 +293,8 @@ func recreate(s Streams, u harden.EngineUpdate) {
 		return
 	}
 	r := u.Recreation
-	fmt.Fprintf(s.Out, "# %s: re-create for %s: docker rm -f %s, then:\n# %s\n", u.Name, why, u.Name, r.Hardened.Line)
+	// Every line commented: a value may hold a newline.
+	fmt.Fprintf(s.Out, "# %s: re-create for %s: docker rm -f %s, then:\n%s\n", u.Name, why, u.Name, harden.Commented(r.Hardened.Line))
 	fmt.Fprintf(s.Err, "%s: needs re-creating for %s (its hardened docker run line is on stdout, commented out)\n", u.Name, why)
 	for _, n := range r.Notes {
 		fmt.Fprintf(s.Err, "note: %s\n", n)

@@ -63,6 +63,14 @@ func Recreate(ct *api.InspectResponse, img *image.InspectResponse, def EngineDef
 	return &Recreation{Line: line, Hardened: res, Notes: notes}, nil
 }
 
+// Commented writes text as shell comments: "# " before each of its lines.
+// A rebuilt line may hold a newline inside a quoted value (a label, a
+// command argument); without a "# " of its own, the line after it would
+// run when the output is piped to a shell.
+func Commented(text string) string {
+	return "# " + strings.ReplaceAll(text, "\n", "\n# ")
+}
+
 // composeLabel is the prefix of the labels compose sets on its containers.
 const composeLabel = "com.docker.compose."
 
