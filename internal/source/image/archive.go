@@ -95,6 +95,9 @@ func ReadArchive(ctx context.Context, r io.Reader, ref, tag string, opt Options)
 			continue
 		}
 		_, named := blobDigest(name)
+		if opt.Progress != nil {
+			opt.Progress(Progress{Layers: 1})
+		}
 		ls, err := scanLayerHash(br, &opt, n, named)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)

@@ -41,6 +41,9 @@ type Options struct {
 	// Platform picks the image of a multi-platform index: os/arch[/variant]
 	// ("" is linux and this machine's architecture).
 	Platform string
+	// Progress, when set, is told how reading goes (layers, stored bytes);
+	// it is called from several goroutines at once.
+	Progress func(Progress)
 	// Verify, when set, checks the image's signature (cosign .sig or
 	// Sigstore bundle) and records the verdict in Image.Signature.
 	Verify *imagesig.Verifier
@@ -268,6 +271,9 @@ func fromImage(ctx context.Context, ref string, img v1.Image, opt Options) (*Res
 	ls, err := img.Layers()
 	if err != nil {
 		return nil, err
+	}
+	if opt.Progress != nil {
+		opt.Progress(Progress{Layers: len(ls)})
 	}
 	scans := make([]*layerScan, len(ls))
 	errs := make([]error, len(ls))

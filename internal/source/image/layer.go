@@ -53,6 +53,31 @@ type layerScan struct {
 	Notes []string
 }
 
+// Progress is what Options.Progress is told while an image is read: Layers
+// announces layers about to be read (the total grows by it: all of an
+// image's layers at once when its manifest comes first, one by one for a
+// docker save archive, whose manifest comes last), LayerDone that a layer
+// was read, Bytes how many more stored (compressed) bytes were read.
+type Progress struct {
+	Layers    int
+	LayerDone bool
+	Bytes     int64
+}
+
+// progressReader reports the bytes read through it.
+type progressReader struct {
+	r      io.Reader
+	report func(Progress)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.report(Progress{Bytes: int64(n)})
+	}
+	return n, err
+}
+
 // scanLayer reads one layer stream once: sniffs its compression,
 // decompresses it under the cap, hashes both forms and records its entries.
 func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
@@ -67,6 +92,9 @@ func scanLayer(r io.Reader, opt *Options, index int) (*layerScan, error) {
 // that on a machine with a spare core reading a layer costs little more
 // than decompressing it.
 func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerScan, error) {
+	if opt.Progress != nil {
+		r = &progressReader{r, opt.Progress}
+	}
 	var raw *asyncHash
 	if hashRaw {
 		raw = newAsyncHash()
@@ -149,6 +177,9 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 	ls.DiffID = diff.sum()
 	if raw != nil {
 		ls.Digest = raw.sum()
+	}
+	if opt.Progress != nil {
+		opt.Progress(Progress{LayerDone: true})
 	}
 	return ls, nil
 }
