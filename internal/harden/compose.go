@@ -306,7 +306,7 @@ func (s *svc) harden() {
 			}
 		}
 		for _, p := range data {
-			if ok && !hasTarget(s.spec, p) {
+			if ok && !mountedAround(s.spec, p) {
 				s.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under read_only; mount a named volume (volumes: [NAME:%s]) so the data outlives this container", p, p)
 			}
 		}
@@ -573,6 +573,36 @@ func hasTarget(spec *container.Spec, path string) bool {
 	}
 	for _, b := range h.Binds {
 		if p := strings.Split(b, ":"); len(p) >= 2 && p[1] == path {
+			return true
+		}
+	}
+	return false
+}
+
+// mountedAround reports whether something is mounted at path, inside it
+// or above it: the data folder is taken care of (postgres keeps its data
+// in /var/lib/postgresql/data up to 17 and declares /var/lib/postgresql
+// from 18; a mount of either counts).
+func mountedAround(spec *container.Spec, path string) bool {
+	h := spec.HostConfig
+	var targets []string
+	for t := range h.Tmpfs {
+		targets = append(targets, t)
+	}
+	for t := range spec.Config.Volumes {
+		targets = append(targets, t)
+	}
+	for _, m := range h.Mounts {
+		targets = append(targets, m.Target)
+	}
+	for _, b := range h.Binds {
+		if p := strings.Split(b, ":"); len(p) >= 2 {
+			targets = append(targets, p[1])
+		}
+	}
+	within := func(a, b string) bool { return a == b || strings.HasPrefix(a, strings.TrimSuffix(b, "/")+"/") }
+	for _, t := range targets {
+		if within(t, path) || within(path, t) {
 			return true
 		}
 	}

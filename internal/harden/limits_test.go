@@ -117,6 +117,29 @@ harden:
 	}
 }
 
+// TestDataVolumeNote: a data folder of the table (or the image) that a
+// mount covers, at it, above it or below it, gets no note.
+func TestDataVolumeNote(t *testing.T) {
+	for line, want := range map[string]bool{
+		"docker run -d postgres:17":                                         true,
+		"docker run -d -v pg:/var/lib/postgresql/data postgres:17":          false,
+		"docker run -d -v pg:/var/lib/postgresql postgres:18":               false,
+		"docker run -d --mount type=volume,src=pg,dst=/var/lib postgres:18": false,
+		"docker run -d -v /srv/pgsock:/var/run/postgresql postgres:18":      true,
+	} {
+		res, err := harden.Run(line, harden.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(notes(res.Notes), "VOLUME /var/lib/postgresql is not mounted"); got != want {
+			t.Errorf("%s: note %v, want %v\n%s", line, got, want, notes(res.Notes))
+		}
+		if strings.Contains(line, "/srv/pgsock") && strings.Contains(res.Line, "--tmpfs /var/run/postgresql") {
+			t.Errorf("a tmpfs over a bind: %s", res.Line)
+		}
+	}
+}
+
 func notes(ns []harden.Note) string {
 	var b []string
 	for _, n := range ns {
@@ -171,7 +194,7 @@ harden:
 			t.Errorf("missing %q in\n%s", want, res.New)
 		}
 	}
-	if n := notes(res.Notes); !strings.Contains(n, "service db") || !strings.Contains(n, "VOLUME /var/lib/postgresql/data") {
+	if n := notes(res.Notes); !strings.Contains(n, "service db") || !strings.Contains(n, "VOLUME /var/lib/postgresql is not mounted") {
 		t.Errorf("notes: %s", n)
 	}
 	if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {

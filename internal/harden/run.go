@@ -291,7 +291,7 @@ func (h *runHardener) harden() {
 				}
 			}
 			for _, p := range data {
-				if !h.hasTarget(p) {
+				if !mountedAround(h.spec, p) {
 					h.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under --read-only; mount a named volume (-v NAME:%s) so the data outlives this container", p, p)
 				}
 			}

@@ -15,12 +15,15 @@ type Writable struct {
 var writableTable = map[string]Writable{
 	// Docker Hub nginx, "Running nginx in read-only mode": the default
 	// configuration writes /var/cache/nginx (client_temp, proxy_temp, …)
-	// and /var/run (nginx.pid).
+	// and /var/run (nginx.pid; /run/nginx.pid in newer images, where
+	// /var/run is a link to /run, which the mount follows).
 	"nginx": {Tmpfs: []string{"/var/cache/nginx", "/var/run"}},
 	// docker-library/postgres Dockerfile: /var/run/postgresql is created
-	// for the server's Unix socket and lock file; PGDATA is the VOLUME
-	// /var/lib/postgresql/data (/var/lib/postgresql from version 18).
-	"postgres": {Tmpfs: []string{"/var/run/postgresql"}, Data: []string{"/var/lib/postgresql/data"}},
+	// (mode 3777) for the server's Unix socket and lock file; the data is
+	// the VOLUME /var/lib/postgresql/data up to 17, /var/lib/postgresql
+	// (PGDATA /var/lib/postgresql/18/docker) from 18: the parent covers
+	// both, and a mount of either counts.
+	"postgres": {Tmpfs: []string{"/var/run/postgresql"}, Data: []string{"/var/lib/postgresql"}},
 	// docker-library/redis Dockerfile: VOLUME /data, the working folder
 	// where RDB and AOF files are saved.
 	"redis": {Data: []string{"/data"}},
