@@ -110,6 +110,11 @@ harden:
 	if err != nil || again.Line != res.Line {
 		t.Errorf("not idempotent: %v\n%s", err, again.Line)
 	}
+	// An image entry can make every container of the image public.
+	pub := harden.Options{Harden: loadHarden(t, "harden:\n  images:\n    traefik: {public: true}\n")}
+	if res, _ := harden.Run(`docker run -d -p 443:443 traefik:3`, pub); !strings.Contains(res.Line, " -p 443:443 ") {
+		t.Errorf("public image: %s", res.Line)
+	}
 	// Without the public entry the port is bound to 127.0.0.1.
 	res, _ = harden.Run(`docker run -d --name other -p 8080:80 -v data:/data redis:7`, o)
 	if !strings.Contains(res.Line, "-p 127.0.0.1:8080:80") || strings.Contains(notes(res.Notes), "VOLUME") {
