@@ -405,3 +405,43 @@ func TestSignatureIndex(t *testing.T) {
 		}
 	}
 }
+
+// TestSignatureBundleTampered: image 1's key-signed bundle, its in-toto
+// statement edited to name image 2 and attached to image 2 with cosign's
+// referrer writer, does not verify; the unedited copy is a digest mismatch.
+func TestSignatureBundleTampered(t *testing.T) {
+	s := newSignedSetup(t)
+	sigtest.Sign(t, s.d1.String(), s.priv, true)
+	found, err := registryLookup(s.d1.Context(), nil)(context.Background(), s.d1.DigestStr())
+	if err != nil || len(found.Bundles) != 1 {
+		t.Fatalf("bundles of image 1: %d, %v", len(found.Bundles), err)
+	}
+	var b map[string]any
+	if err := json.Unmarshal(found.Bundles[0], &b); err != nil {
+		t.Fatal(err)
+	}
+	env := b["dsseEnvelope"].(map[string]any)
+	stmt, err := base64.StdEncoding.DecodeString(env["payload"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach := func(t *testing.T, bundle []byte) {
+		t.Helper()
+		if err := ociremote.WriteAttestationNewBundleFormat(s.d2, bundle, "https://sigstore.dev/cosign/sign/v1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	attach(t, found.Bundles[0])
+	im, fs := loadVerified(t, s.ref2, s.keyV)
+	wantFinding(t, im, fs, facts.SignatureInvalid, "digest mismatch")
+
+	edited := strings.ReplaceAll(string(stmt), strings.TrimPrefix(s.d1.DigestStr(), "sha256:"), strings.TrimPrefix(s.d2.DigestStr(), "sha256:"))
+	if edited == string(stmt) {
+		t.Fatalf("statement does not name image 1: %s", stmt)
+	}
+	env["payload"] = base64.StdEncoding.EncodeToString([]byte(edited))
+	raw, _ := json.Marshal(b)
+	attach(t, raw)
+	im, fs = loadVerified(t, s.ref2, s.keyV)
+	wantFinding(t, im, fs, facts.SignatureInvalid, "does not verify with key "+s.pub)
+}
