@@ -32,7 +32,7 @@ const (
 // Options are the limits harden writes and what it may change.
 type Options struct {
 	// Config is the rules configuration (.dockguard.yaml): its maxMemory,
-	// maxPids and maxRestartRetries become the limits written.
+	// maxPids and maxRestartRetries cap the limits written (LimitsFor).
 	Config rules.Config
 	// PublicPorts keeps published ports on every interface.
 	PublicPorts bool
@@ -55,22 +55,6 @@ type Options struct {
 	Resolve func(ref string) (string, error)
 }
 
-// Memory is the memory limit written, in the CLI's notation.
-func (o Options) Memory() string {
-	if o.Config.MaxMemory > 0 {
-		if def, _ := units.RAMInBytes(DefaultMemory); o.Config.MaxMemory < def {
-			return bytesText(o.Config.MaxMemory)
-		}
-	}
-	return DefaultMemory
-}
-
-// MemoryBytes is Memory in bytes.
-func (o Options) MemoryBytes() int64 {
-	n, _ := units.RAMInBytes(o.Memory())
-	return n
-}
-
 func bytesText(n int64) string {
 	switch {
 	case n%(1<<30) == 0:
@@ -81,22 +65,6 @@ func bytesText(n int64) string {
 		return strconv.FormatInt(n>>10, 10) + "k"
 	}
 	return strconv.FormatInt(n, 10)
-}
-
-// Pids is the PIDs limit written.
-func (o Options) Pids() int64 {
-	if o.Config.MaxPids > 0 && o.Config.MaxPids < DefaultPids {
-		return o.Config.MaxPids
-	}
-	return DefaultPids
-}
-
-// Retries is the restart retry count written.
-func (o Options) Retries() int {
-	if o.Config.MaxRestartRetries > 0 && o.Config.MaxRestartRetries < DefaultRetries {
-		return o.Config.MaxRestartRetries
-	}
-	return DefaultRetries
 }
 
 // Note is something harden did not change and a person should.
