@@ -157,8 +157,8 @@ func parseHarden(f *hardenFile, fail func(int, string, ...any) error) (Harden, e
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			if sec.name == "images" && strings.ContainsAny(n, " \t") {
-				return h, fail(f.keyLine[sec.name+"\x00"+n], "harden.images: %q is not an image reference", n)
+			if sec.name == "images" && strings.ContainsAny(n, " \t@") {
+				return h, fail(f.keyLine[sec.name+"\x00"+n], "harden.images: %q is not a repository or repository:tag", n)
 			}
 			l, err := parseHardenLimits("harden."+sec.name+"."+n, sec.in[n], fail)
 			if err != nil {

@@ -98,6 +98,7 @@ func TestHardenErrorsHaveLines(t *testing.T) {
 		{"harden:\n  services:\n    web: {memory: 1x}\n", 3, "harden.services.web.memory"},
 		{"harden:\n  images:\n    nginx: {pids: [1]}\n", 3, "single value"},
 		{"harden:\n  images:\n    nginx: 3\n", 3, "must be a map"},
+		{"harden:\n  images:\n    nginx@sha256:abc: {pids: 5}\n", 3, "repository or repository:tag"},
 	} {
 		_, err := Parse("c.yaml", []byte(tc.src))
 		ie, ok := err.(*inputs.Error)
