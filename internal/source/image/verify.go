@@ -310,11 +310,7 @@ func layoutReferrers(ctx context.Context, dir, digest string) ([][]byte, error) 
 			if !strings.HasPrefix(string(l.MediaType), imagesig.BundleMediaPrefix) || l.Digest.Algorithm != "sha256" {
 				continue
 			}
-			if l.Size > imagesig.MaxSignatureSize {
-				return nil, fmt.Errorf("bundle %s larger than %d bytes", l.Digest, imagesig.MaxSignatureSize)
-			}
-			p := filepath.Join(blobs, l.Digest.Hex)
-			bb, err := os.ReadFile(p)
+			bb, err := readCapped(filepath.Join(blobs, l.Digest.Hex))
 			if err != nil {
 				return nil, fmt.Errorf("bundle %s: %w", l.Digest, err)
 			}
@@ -325,6 +321,24 @@ func layoutReferrers(ctx context.Context, dir, digest string) ([][]byte, error) 
 		}
 	}
 	return out, nil
+}
+
+// readCapped reads a file of at most imagesig.MaxSignatureSize bytes,
+// whatever size a manifest claims for it.
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, imagesig.MaxSignatureSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > imagesig.MaxSignatureSize {
+		return nil, fmt.Errorf("larger than %d bytes", imagesig.MaxSignatureSize)
+	}
+	return b, nil
 }
 
 // cosignImage keeps, of a `cosign save` layout's entries, the image or
