@@ -7,9 +7,12 @@ package sigtest
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"encoding/pem"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -320,5 +323,63 @@ func (s *Sigstore) SignKeylessLegacy(t testing.TB, digest name.Digest, payloadDi
 	}
 	if err := ociremote.WriteSignatures(digest.Repository, se); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// CertKey issues a virtual Fulcio certificate for identity and issuer and
+// writes its key as a cosign key file (cosign's own import) and the
+// certificate as PEM, for cosign sign --key --certificate.
+func (s *Sigstore) CertKey(t testing.TB, dir, identity, issuer string) (keyPath, certPath string) {
+	t.Helper()
+	cert, priv, err := s.VS.GenerateLeafCert(identity, issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ec, ok := priv.(*ecdsa.PrivateKey)
+	if !ok {
+		t.Fatalf("virtual Fulcio key is a %T", priv)
+	}
+	der, err := x509.MarshalECPrivateKey(ec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "leaf.pem")
+	if err := os.WriteFile(plain, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := cosign.ImportKeyPair(plain, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certPEM, err := cryptoutils.MarshalCertificateToPEM(cert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPath, certPath = filepath.Join(dir, "leaf.key"), filepath.Join(dir, "leaf.crt")
+	if err := os.WriteFile(keyPath, keys.PrivateBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(certPath, certPEM, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return keyPath, certPath
+}
+
+// SignWithCert signs ref with cosign's sign command, a key and its
+// certificate (--key --certificate), no transparency log and no timestamp
+// authority: the certificate is attached, but nothing vouches for when the
+// signature was made.
+func SignWithCert(t testing.TB, ref, keyPath, certPath string, bundle bool) {
+	t.Helper()
+	ko := options.KeyOpts{KeyRef: keyPath, PassFunc: password, SkipConfirmation: true, NewBundleFormat: bundle}
+	so := options.SignOptions{
+		Key:             keyPath,
+		Cert:            certPath,
+		Upload:          true,
+		NewBundleFormat: bundle,
+		Registry:        options.RegistryOptions{AllowHTTPRegistry: true, AllowInsecure: true},
+	}
+	if err := sign.SignCmd(context.Background(), &options.RootOptions{Timeout: time.Minute}, ko, so, []string{ref}); err != nil {
+		t.Fatalf("cosign sign --certificate %s: %v", ref, err)
 	}
 }

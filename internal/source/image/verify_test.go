@@ -445,3 +445,25 @@ func TestSignatureBundleTampered(t *testing.T) {
 	im, fs = loadVerified(t, s.ref2, s.keyV)
 	wantFinding(t, im, fs, facts.SignatureInvalid, "does not verify with key "+s.pub)
 }
+
+// TestSignatureCertificateWithoutTimestamp: cosign sign --key --certificate
+// with a virtual Fulcio certificate for the right identity, but no
+// transparency log entry and no timestamp, in both formats: a short-lived
+// certificate proves nothing without a time, so neither verifies, and the
+// finding says why.
+func TestSignatureCertificateWithoutTimestamp(t *testing.T) {
+	s := newSignedSetup(t)
+	ss := sigtest.NewSigstore(t, s.dir)
+	const id, iss = "ci@example.com", "https://issuer.example.com"
+	key, cert := ss.CertKey(t, s.dir, id, iss)
+	sigtest.SignWithCert(t, s.d1.String(), key, cert, false)
+	sigtest.SignWithCert(t, s.d2.String(), key, cert, true)
+	v, err := imagesig.New(imagesig.Policy{Identity: id, Issuer: iss, TrustedRoot: ss.Root})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{s.ref1, s.ref2} {
+		im, fs := loadVerified(t, ref, v)
+		wantFinding(t, im, fs, facts.SignatureInvalid, "no timestamp from a log or timestamp authority of the trusted root")
+	}
+}
