@@ -29,6 +29,7 @@ type hardenOpts struct {
 	engine     bool
 	hosts      []string
 	apply      bool
+	live       hardenLive
 }
 
 func newHardenCmd(s Streams) *cobra.Command {
@@ -50,7 +51,13 @@ With --run, the hardened command line alone is printed on stdout.`,
 				return err
 			}
 			opt := harden.Options{Config: cfg.Rules, Harden: cfg.Harden, PublicPorts: o.public, NoComments: o.noComments}
-			if o.engine || len(o.hosts) > 0 {
+			engineMode := o.engine || (len(o.hosts) > 0 && len(args) == 0 && len(o.runs) == 0)
+			closeLive, err := o.live.connect(cmd.Context(), s, o.hosts, engineMode, &opt)
+			defer closeLive()
+			if err != nil {
+				return err
+			}
+			if engineMode {
 				if len(args) > 0 || len(o.runs) > 0 {
 					return errors.New("--engine takes no file and no --run line")
 				}
@@ -91,6 +98,7 @@ With --run, the hardened command line alone is printed on stdout.`,
 	f.BoolVar(&o.engine, "engine", false, "print `docker update` commands for every running container of the default engine, and the hardened docker run line of those that need re-creating")
 	f.StringArrayVarP(&o.hosts, "host", "H", nil, "an engine to harden (repeatable), as for --engine")
 	f.BoolVar(&o.apply, "apply", false, "with --engine, run the updates through the Engine API")
+	o.live.register(f)
 	return cmd
 }
 
