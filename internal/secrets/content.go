@@ -7,13 +7,13 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/viper"
 	"github.com/zricethezav/gitleaks/v8/config"
 	"github.com/zricethezav/gitleaks/v8/detect"
 	"github.com/zricethezav/gitleaks/v8/logging"
-	"github.com/zricethezav/gitleaks/v8/regexp"
 )
 
 // ContentMatch is one secret found in a file's text: what it is and on which
@@ -51,7 +51,7 @@ type contentRules struct {
 
 type contentRule struct {
 	d       *detect.Detector
-	re      *regexp.Regexp
+	pf      *prefilter
 	id      string
 	generic bool // gitleaks prefers any other rule's finding on the line
 	whole   bool // runs on the whole text
@@ -61,6 +61,7 @@ var (
 	contentOnce sync.Once
 	content     *contentRules
 	contentErr  error
+	lowerPool   = sync.Pool{New: func() any { return new([]byte) }}
 )
 
 func gitleaksRules() (*contentRules, error) {
@@ -71,7 +72,7 @@ func gitleaksRules() (*contentRules, error) {
 			contentErr = err
 			return
 		}
-		content = splitRules(cfg)
+		content, contentErr = splitRules(cfg)
 	})
 	return content, contentErr
 }
@@ -101,7 +102,7 @@ func spansLines(r *config.Rule) bool {
 	return strings.Contains(re, `\n`) || strings.Contains(re, `(?s`) || strings.Contains(re, `\S`)
 }
 
-func splitRules(cfg config.Config) *contentRules {
+func splitRules(cfg config.Config) (*contentRules, error) {
 	cr := &contentRules{}
 	kwIndex := map[string]int{}
 	for _, id := range cfg.OrderedRules {
@@ -119,8 +120,12 @@ func splitRules(cfg config.Config) *contentRules {
 		for _, k := range r.Keywords {
 			c.Keywords[strings.ToLower(k)] = struct{}{}
 		}
+		pf, err := newPrefilter(r.Regex.String())
+		if err != nil {
+			return nil, fmt.Errorf("gitleaks rule %s: %w", id, err)
+		}
 		n := len(cr.rules)
-		cr.rules = append(cr.rules, contentRule{d: detect.NewDetector(c), re: r.Regex, id: id,
+		cr.rules = append(cr.rules, contentRule{d: detect.NewDetector(c), pf: pf, id: id,
 			generic: strings.Contains(strings.ToLower(id), "generic"), whole: spansLines(&r)})
 		if slices.ContainsFunc(slices.Collect(maps.Keys(c.Keywords)), func(k string) bool { return !validKeyword(k) }) {
 			cr.always = append(cr.always, n)
@@ -137,7 +142,7 @@ func splitRules(cfg config.Config) *contentRules {
 			cr.byKeyword[i] = append(cr.byKeyword[i], n)
 		}
 	}
-	return cr
+	return cr, nil
 }
 
 // Content finds secrets in a text file's content with gitleaks' default
@@ -179,6 +184,15 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Prefilters compare literals with an ASCII lower-case copy.
+	bp := lowerPool.Get().(*[]byte)
+	defer lowerPool.Put(bp)
+	lb := append((*bp)[:0], text...)
+	for i, c := range lb {
+		lb[i] = lowerASCII[c]
+	}
+	*bp = lb
+	lower := unsafe.String(unsafe.SliceData(lb), len(lb))
 	lineEnd := func(i int) int {
 		if i >= len(text) {
 			return len(text)
@@ -199,19 +213,22 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 		lineAt  = 0         // line number (0-based) of offset countedTo
 		counted = 0
 	)
-	run := func(rule int, start, stop int) {
+	// run runs a rule on text[start:stop] unless it already ran on a window
+	// reaching as far; it reports whether the prefilter let the window
+	// through.
+	run := func(rule int, start, stop int) bool {
 		if _, ran := done[rule]; ran && stop <= done[rule] {
-			return
+			return false
 		}
 		if done == nil {
 			done, seen = map[int]int{}, map[key]bool{}
 		}
 		done[rule] = stop
-		// Most windows match nothing: the expression alone says so at a
-		// fraction of a detector call's cost (no decoding pass runs, so
-		// gitleaks finds nothing where its expression does not match).
-		if !cr.rules[rule].re.MatchString(text[start:stop]) {
-			return
+		// Most windows match nothing: the prefilter says so at a fraction
+		// of a detector call's cost (no decoding pass runs, so gitleaks
+		// finds nothing where its expression does not match).
+		if !cr.rules[rule].pf.match(text[start:stop], lower[start:stop]) {
+			return false
 		}
 		if start < counted {
 			lineAt, counted = strings.Count(text[:start], "\n"), start
@@ -225,12 +242,13 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 				out = append(out, ContentMatch{Kind: k.rule, Line: k.line})
 			}
 		}
+		return true
 	}
 	for _, rule := range cr.always {
 		run(rule, 0, len(text))
 	}
 	cr.keywords.each(text, func(pos, kw int) {
-		ls, next := -1, 0
+		ls, le, next := -1, 0, 0
 		for _, rule := range cr.byKeyword[kw] {
 			if cr.rules[rule].whole {
 				run(rule, 0, len(text))
@@ -238,9 +256,14 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 			}
 			if ls < 0 {
 				ls = strings.LastIndexByte(text[:pos], '\n') + 1
-				next = lineEnd(lineEnd(pos) + 1)
+				le = lineEnd(pos)
+				next = lineEnd(le + 1)
 			}
-			if next > done[rule] {
+			// The keyword's line alone first: a detector call costs about
+			// as much per byte as its expression, so the next line is added
+			// only for a match that may need it.
+			if next > done[rule] && !run(rule, ls, le) {
+				delete(done, rule)
 				run(rule, ls, next)
 			}
 		}
