@@ -14,7 +14,7 @@ func TestHardenRun(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.err)
 	}
-	want := "docker run -d --restart on-failure:3 -p 127.0.0.1:8080:80 --privileged --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /var/cache/nginx --tmpfs /var/run --cap-drop ALL --cap-add NET_BIND_SERVICE --security-opt no-new-privileges --memory 256m --memory-swap 256m --cpus 1 --pids-limit 100 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27\n"
+	want := "docker run -d --restart on-failure:3 -p 127.0.0.1:8080:80 --privileged --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /var/cache/nginx --tmpfs /var/run --cap-drop ALL --security-opt no-new-privileges --memory 256m --memory-swap 256m --cpus 1 --pids-limit 100 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27\n"
 	if r.out != want {
 		t.Errorf("stdout\n got %q\nwant %q", r.out, want)
 	}

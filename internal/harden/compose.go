@@ -325,13 +325,11 @@ func (s *svc) harden() {
 		}
 		if ok {
 			s.fixed["capabilities-not-dropped"] = true
+			// No NET_BIND_SERVICE for ports under 1024: see the run-line
+			// hardener (Docker lets any user bind them in the container's
+			// network namespace; the capability never reaches a non-root
+			// process).
 			var need []string
-			for p := range h.PortBindings {
-				if n := p.Num(); n > 0 && n < 1024 {
-					need = append(need, "NET_BIND_SERVICE")
-					break
-				}
-			}
 			if drop {
 				need = append(need, "CHOWN", "SETUID", "SETGID")
 			}

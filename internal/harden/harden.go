@@ -136,17 +136,4 @@ func localPublish(v string) (string, bool) {
 	return "127.0.0.1:" + rest, true
 }
 
-// containerPortBelow1024 reports whether a -p value (or compose short port)
-// publishes a container port under 1024.
-func containerPortBelow1024(v string) bool {
-	_, rest := splitPublish(v)
-	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
-		rest = rest[i+1:]
-	}
-	rest, _, _ = strings.Cut(rest, "/")
-	lo, _, _ := strings.Cut(rest, "-")
-	n, err := strconv.Atoi(lo)
-	return err == nil && n > 0 && n < 1024
-}
-
 func parseBytes(s string) (int64, error) { return units.RAMInBytes(s) }

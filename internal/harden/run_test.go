@@ -89,7 +89,7 @@ func TestRunFixtures(t *testing.T) {
 func TestRunExamples(t *testing.T) {
 	cases := []struct{ in, want string }{
 		{`docker run -d -p 80:80 nginx:1.27`,
-			`docker run -d -p 127.0.0.1:80:80 --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /var/cache/nginx --tmpfs /var/run --cap-drop ALL --cap-add NET_BIND_SERVICE --security-opt no-new-privileges --memory 512m --memory-swap 512m --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27`},
+			`docker run -d -p 127.0.0.1:80:80 --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /var/cache/nginx --tmpfs /var/run --cap-drop ALL --security-opt no-new-privileges --memory 512m --memory-swap 512m --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27`},
 		{`docker run --restart=always -m 1g --privileged -v /:/host alpine sh -c 'echo hi'`,
 			`docker run --restart=on-failure:5 -m 1g --privileged -v /:/host --user 10001:10001 --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory-swap 1g --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 alpine sh -c 'echo hi'`},
 	}
