@@ -170,7 +170,7 @@ func wordEnd(s string, off int) int {
 // quote returns v as one shell word.
 func quote(v string) string {
 	if v != "" && strings.IndexFunc(v, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+%[]", r))
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+%", r))
 	}) < 0 {
 		return v
 	}
