@@ -259,9 +259,22 @@ func (s *svc) harden() {
 	t := s.t
 	h := s.spec.HostConfig
 	indent := strings.Repeat(" ", s.m.Content[0].Column-1)
-	drop := s.f["root-start-drop"]
+	// The image's own start and user count when the daemon holds it (the
+	// audit of a compose file alone cannot see them).
+	_, epSet := s.spec.At[container.FieldEntrypoint]
+	_, cmdSet := s.spec.At[container.FieldCmd]
+	c := s.spec.Config
+	info := s.opt.image(c.Image)
+	drop := s.f["root-start-drop"] || (info != nil && dropsPrivileges(info.starts(c.Entrypoint, c.Cmd, epSet, cmdSet)))
+	_, userKey := mapPair(s.m, "user")
 
-	if s.f["root-user"] {
+	switch {
+	case !s.f["root-user"]:
+	case drop && userKey == nil:
+		// No user: the root start is needed; the note below says so.
+	case userKey == nil && info.nonRootUser() != "":
+		s.note("root-user", "the image runs as its own user %s: no user set", info.nonRootUser())
+	default:
 		if _, v := mapPair(s.m, "user"); v != nil {
 			if s.setScalar(v, `"`+User+`"`, "root-user", false) {
 				s.fixed["root-user"] = true

@@ -16,6 +16,34 @@ type ImageInfo struct {
 	// RepoDigests are repository@sha256:… names the image was pulled or
 	// pushed as.
 	RepoDigests []string
+	// User, Entrypoint and Cmd are the image config's: a container that
+	// sets none of them runs these.
+	User       string
+	Entrypoint []string
+	Cmd        []string
+}
+
+// starts is what a container of this image runs: the entrypoint and
+// command it sets, else the image's (a new entrypoint drops the image's
+// command, as Docker does).
+func (info *ImageInfo) starts(entrypoint, cmd []string, entrypointSet, cmdSet bool) []string {
+	if info != nil {
+		if !entrypointSet {
+			entrypoint = info.Entrypoint
+			if !cmdSet {
+				cmd = info.Cmd
+			}
+		}
+	}
+	return append(append([]string{}, entrypoint...), cmd...)
+}
+
+// nonRootUser is the image's own user when it is not root ("" otherwise).
+func (info *ImageInfo) nonRootUser() string {
+	if info == nil || isRootUser(info.User) {
+		return ""
+	}
+	return info.User
 }
 
 // DaemonImages looks images up on an engine (docker image inspect), once
@@ -33,6 +61,7 @@ func DaemonImages(ctx context.Context, c *client.Client) func(ref string) *Image
 		if in, err := c.ImageInspect(ctx, ref); err == nil {
 			info = &ImageInfo{ID: in.ID, RepoDigests: in.RepoDigests}
 			if in.Config != nil {
+				info.User, info.Entrypoint, info.Cmd = in.Config.User, in.Config.Entrypoint, in.Config.Cmd
 				for v := range in.Config.Volumes {
 					info.Volumes = append(info.Volumes, v)
 				}

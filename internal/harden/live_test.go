@@ -52,6 +52,73 @@ func TestLive(t *testing.T) {
 	t.Run("observe", func(t *testing.T) { liveObserve(t, ctx, d, run) })
 	t.Run("volumes", func(t *testing.T) { liveVolumes(t, ctx, d, run) })
 	t.Run("resolve", func(t *testing.T) { liveResolve(t, ctx, d) })
+	t.Run("imageuser", func(t *testing.T) { liveImageUser(t, ctx, d) })
+}
+
+// liveImageUser: with the daemon's image config at hand, an image with a
+// non-root USER keeps it, and an image whose entrypoint switches user
+// (gosu) keeps its root start with CHOWN/SETUID/SETGID, as run lines and
+// compose services; a line that replaces the entrypoint gets --user.
+func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
+	bb := testenv.Files{"busybox": testenv.Busybox(t)}
+	d.BuildImage(t, "dg-owner:1", "FROM scratch\nCOPY busybox /bin/busybox\nUSER 1000:1000\n", bb)
+	d.BuildImage(t, "dg-gosuimg:1", "FROM scratch\nCOPY busybox /usr/local/bin/gosu\nENTRYPOINT [\"/usr/local/bin/gosu\", \"10001\"]\nCMD [\"/app\"]\n", bb)
+	opt := harden.Options{Image: harden.DaemonImages(ctx, d.Client)}
+	for _, c := range []struct {
+		line      string
+		user      bool // --user added
+		dropCaps  bool // CHOWN/SETUID/SETGID added
+		noteWords string
+	}{
+		{"docker run -d dg-owner:1", false, false, "its own user 1000:1000"},
+		{"docker run -d dg-gosuimg:1", false, true, "switches user itself"},
+		{"docker run -d dg-gosuimg:1 /other", false, true, "switches user itself"},
+		{"docker run -d --entrypoint /app dg-gosuimg:1", true, false, ""},
+		{"docker run -d dg-bb:1", true, false, ""},
+	} {
+		res, err := harden.Run(c.line, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(res.Line, "--user "); got != c.user {
+			t.Errorf("%s: --user added = %v, want %v\n%s", c.line, got, c.user, res.Line)
+		}
+		if got := strings.Contains(res.Line, "--cap-add SETUID"); got != c.dropCaps {
+			t.Errorf("%s: SETUID kept = %v, want %v\n%s", c.line, got, c.dropCaps, res.Line)
+		}
+		if c.noteWords != "" && !strings.Contains(notes(res.Notes), c.noteWords) {
+			t.Errorf("%s: notes lack %q:\n%s", c.line, c.noteWords, notes(res.Notes))
+		}
+	}
+
+	dir := t.TempDir()
+	path := filepath.Join(dir, "compose.yaml")
+	src := "services:\n  owner:\n    image: dg-owner:1\n  gosu:\n    image: dg-gosuimg:1\n  plain:\n    image: dg-bb:1\n"
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := harden.Compose(ctx, path, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := res.New
+	blocks := map[string]string{}
+	for _, name := range []string{"owner", "gosu", "plain"} {
+		i := strings.Index(out, "  "+name+":\n")
+		j := len(out)
+		for _, other := range []string{"owner", "gosu", "plain"} {
+			if k := strings.Index(out, "  "+other+":\n"); k > i && k < j {
+				j = k
+			}
+		}
+		blocks[name] = out[i:j]
+	}
+	if strings.Contains(blocks["owner"], "user:") || strings.Contains(blocks["gosu"], "user:") || !strings.Contains(blocks["plain"], "user:") {
+		t.Errorf("compose users:\n%s", out)
+	}
+	if !strings.Contains(blocks["gosu"], "SETUID") || strings.Contains(blocks["owner"], "SETUID") {
+		t.Errorf("compose capabilities:\n%s", out)
+	}
 }
 
 // liveObserve: a container holding 200 MiB (a file in a tmpfs, memory the

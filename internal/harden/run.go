@@ -258,13 +258,21 @@ func (h *runHardener) note(rule, format string, args ...any) {
 
 func (h *runHardener) harden() {
 	c, hc := h.spec.Config, h.spec.HostConfig
-	drop := dropsPrivileges(append(append([]string{}, c.Entrypoint...), c.Cmd...))
+	// What the container runs: the line's entrypoint and command, else
+	// the image's when the daemon holds it.
+	_, epSet := h.spec.At[container.FieldEntrypoint]
+	_, cmdSet := h.spec.At[container.FieldCmd]
+	info := h.opt.image(c.Image)
+	drop := dropsPrivileges(info.starts(c.Entrypoint, c.Cmd, epSet, cmdSet))
 
 	// User.
 	if _, set := h.spec.At[container.FieldUser]; !set {
-		if drop {
+		switch u := info.nonRootUser(); {
+		case drop:
 			h.note("root-user", "the command switches user itself (gosu, su-exec, …): no --user added; CHOWN, SETUID and SETGID are kept for it")
-		} else {
+		case u != "":
+			h.note("root-user", "the image runs as its own user %s: no --user added", u)
+		default:
 			h.add = append(h.add, "--user", User)
 			h.fixed["root-user"] = true
 		}
