@@ -28,8 +28,14 @@ type hardenOpts struct {
 	noBackup   bool
 	engine     bool
 	hosts      []string
+	tls        engine.TLS
 	apply      bool
 	live       hardenLive
+}
+
+// endpoint is engine host h ("" for the default) with the TLS flags.
+func (o *hardenOpts) endpoint(h string) engine.Endpoint {
+	return engine.Endpoint{Host: h, TLS: o.tls}
 }
 
 func newHardenCmd(s Streams) *cobra.Command {
@@ -52,7 +58,7 @@ With --run, the hardened command line alone is printed on stdout.`,
 			}
 			opt := harden.Options{Config: cfg.Rules, Harden: cfg.Harden, PublicPorts: o.public, NoComments: o.noComments}
 			engineMode := o.engine || (len(o.hosts) > 0 && len(args) == 0 && len(o.runs) == 0)
-			closeLive, err := o.live.connect(cmd.Context(), s, o.hosts, engineMode, &opt)
+			closeLive, err := o.live.connect(cmd.Context(), s, o.hosts, o.endpoint, engineMode, &opt)
 			defer closeLive()
 			if err != nil {
 				return err
@@ -98,6 +104,10 @@ With --run, the hardened command line alone is printed on stdout.`,
 	f.BoolVar(&o.engine, "engine", false, "print `docker update` commands for every running container of the default engine, and the hardened docker run line of those that need re-creating")
 	f.StringArrayVarP(&o.hosts, "host", "H", nil, "an engine to harden (repeatable), as for --engine")
 	f.BoolVar(&o.apply, "apply", false, "with --engine, run the updates through the Engine API")
+	f.BoolVar(&o.tls.Verify, "tlsverify", false, "-H: use TLS and verify the engine's certificate")
+	f.StringVar(&o.tls.CACert, "tlscacert", "", "-H: trust certificates signed by this CA (PEM)")
+	f.StringVar(&o.tls.Cert, "tlscert", "", "-H: TLS client certificate (PEM)")
+	f.StringVar(&o.tls.Key, "tlskey", "", "-H: TLS client key (PEM)")
 	o.live.register(f)
 	return cmd
 }
@@ -258,7 +268,7 @@ func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Opt
 	}
 	failed := false
 	for _, h := range hosts {
-		c, err := engine.Client(engine.Endpoint{Host: h})
+		c, err := engine.Client(o.endpoint(h))
 		if err != nil {
 			return err
 		}

@@ -33,7 +33,7 @@ func (l *hardenLive) register(f *pflag.FlagSet) {
 // connect reads what the live flags ask of the engines (hosts, else the
 // default one) into opt; closeAll releases the clients. With neither
 // --observe nor --resolve it does nothing, and -H with a file is an error.
-func (l *hardenLive) connect(ctx context.Context, s Streams, hosts []string, engineMode bool, opt *harden.Options) (closeAll func(), err error) {
+func (l *hardenLive) connect(ctx context.Context, s Streams, hosts []string, endpoint func(string) engine.Endpoint, engineMode bool, opt *harden.Options) (closeAll func(), err error) {
 	closeAll = func() {}
 	if ctx == nil {
 		ctx = context.Background()
@@ -63,7 +63,7 @@ func (l *hardenLive) connect(ctx context.Context, s Streams, hosts []string, eng
 		}
 	}
 	for _, h := range hosts {
-		c, err := engine.Client(engine.Endpoint{Host: h})
+		c, err := engine.Client(endpoint(h))
 		if err != nil {
 			if l.observe {
 				return closeAll, err

@@ -103,3 +103,19 @@ func TestHardenDaemon(t *testing.T) {
 		t.Error("no .bak")
 	}
 }
+
+// TestHardenEngineTLSFlags: -H takes the TLS flags the audit takes; a CA
+// file that cannot be read is an error naming it, for --engine and for
+// --observe, and nothing is printed on stdout.
+func TestHardenEngineTLSFlags(t *testing.T) {
+	ca := filepath.Join(t.TempDir(), "missing-ca.pem")
+	for _, args := range [][]string{
+		{"harden", "--engine", "-H", "tcp://127.0.0.1:1", "--tlsverify", "--tlscacert", ca},
+		{"harden", "--observe", "-H", "tcp://127.0.0.1:1", "--tlsverify", "--tlscacert", ca, "--run", "docker run nginx"},
+	} {
+		r := run(t, args...)
+		if r.code == 0 || r.out != "" || !strings.Contains(r.err, ca) {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, r.code, r.out, r.err)
+		}
+	}
+}
