@@ -113,13 +113,20 @@ func splitRules(cfg config.Config) (*contentRules, error) {
 		if r.Regex == nil || len(r.Keywords) == 0 || len(r.RequiredRules) > 0 || r.SkipReport {
 			continue
 		}
+		keywords := map[string]bool{}
+		for _, k := range r.Keywords {
+			keywords[strings.ToLower(k)] = true
+		}
+		// The rule's detector is given no keywords: it runs only on text
+		// that holds one (a window around a hit, or a whole text with one),
+		// so its own keyword pass (a lower-case copy and an automaton of
+		// 2 KiB a state, per rule) would only cost time and memory.
+		kr := r
+		kr.Keywords = nil
 		c := cfg
-		c.Rules = map[string]config.Rule{id: r}
+		c.Rules = map[string]config.Rule{id: kr}
 		c.OrderedRules = []string{id}
 		c.Keywords = map[string]struct{}{}
-		for _, k := range r.Keywords {
-			c.Keywords[strings.ToLower(k)] = struct{}{}
-		}
 		pf, err := newPrefilter(r.Regex.String())
 		if err != nil {
 			return nil, fmt.Errorf("gitleaks rule %s: %w", id, err)
@@ -127,11 +134,11 @@ func splitRules(cfg config.Config) (*contentRules, error) {
 		n := len(cr.rules)
 		cr.rules = append(cr.rules, contentRule{d: detect.NewDetector(c), pf: pf, id: id,
 			generic: strings.Contains(strings.ToLower(id), "generic"), whole: spansLines(&r)})
-		if slices.ContainsFunc(slices.Collect(maps.Keys(c.Keywords)), func(k string) bool { return !validKeyword(k) }) {
+		if slices.ContainsFunc(slices.Collect(maps.Keys(keywords)), func(k string) bool { return !validKeyword(k) }) {
 			cr.always = append(cr.always, n)
 			continue
 		}
-		for k := range c.Keywords {
+		for k := range keywords {
 			i, ok := kwIndex[k]
 			if !ok {
 				i = len(cr.byKeyword)
