@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 
@@ -277,11 +278,21 @@ func fromImage(ctx context.Context, ref string, img v1.Image, opt Options) (*Res
 	}
 	scans := make([]*layerScan, len(ls))
 	errs := make([]error, len(ls))
+	// Largest layers first: the image is read when its last layer is, and
+	// one large layer started last would be read alone at the end.
+	order := make([]int, len(ls))
+	sizes := make([]int64, len(ls))
+	for i, l := range ls {
+		order[i] = i
+		sizes[i], _ = l.Size()
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
 	sem := make(chan struct{}, opt.Workers)
 	var wg sync.WaitGroup
-	for i, l := range ls {
+	for _, i := range order {
+		l := ls[i]
+		sem <- struct{}{}
 		wg.Go(func() {
-			sem <- struct{}{}
 			defer func() { <-sem }()
 			if ctx.Err() != nil {
 				errs[i] = ctx.Err()
