@@ -181,6 +181,10 @@ func Content(text string) ([]ContentMatch, error) {
 	return out, err
 }
 
+// maxWindow bounds the text a line rule runs on around a keyword in a long
+// line.
+const maxWindow = 4096
+
 func isGeneric(kind string) bool { return strings.Contains(kind, "generic") }
 
 // gitleaksContent runs each gitleaks rule where its keywords occur: a line
@@ -254,16 +258,30 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 	for _, rule := range cr.always {
 		run(rule, 0, len(text))
 	}
+	lineStart, lineStop := 0, -1 // the line of the last hit
 	cr.keywords.each(text, func(pos, kw int) {
-		ls, le, next := -1, 0, 0
+		if pos > lineStop {
+			lineStart = strings.LastIndexByte(text[:pos], '\n') + 1
+			lineStop = lineEnd(pos)
+		}
+		ls, le, next := lineStart, lineStop, -1
 		for _, rule := range cr.byKeyword[kw] {
 			if cr.rules[rule].whole {
 				run(rule, 0, len(text))
 				continue
 			}
-			if ls < 0 {
-				ls = strings.LastIndexByte(text[:pos], '\n') + 1
-				le = lineEnd(pos)
+			if le-ls > maxWindow {
+				// A long line (minified code, one-line JSON): the part
+				// around the hit, a new part only for a hit near the end
+				// of the last one, so a line of megabytes with a keyword
+				// every few bytes costs what its length does, not that
+				// many times more. A match is rarely longer than this.
+				if pos+maxWindow/8 > done[rule] {
+					run(rule, max(ls, pos-maxWindow/4), min(le, pos+maxWindow/2))
+				}
+				continue
+			}
+			if next < 0 {
 				next = lineEnd(le + 1)
 			}
 			// The keyword's line alone first: a detector call costs about

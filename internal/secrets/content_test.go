@@ -158,3 +158,25 @@ func BenchmarkContent(b *testing.B) {
 		}
 	}
 }
+
+// TestContentLongLine: in a line of megabytes (minified code) full of
+// keywords, a secret is still found, on its line.
+func TestContentLongLine(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("// bundle\n")
+	r := rand.New(rand.NewPCG(8, 9))
+	for i := range 40000 {
+		if i == 20000 {
+			b.WriteString(`shopify:"` + "shpat_" + rnd(21, 32, hex) + `",`)
+		}
+		fmt.Fprintf(&b, `{key:"k%d",token:null,auth:%d},`, r.IntN(100), i)
+	}
+	b.WriteString("\nend\n")
+	got, err := Content(b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(got, ContentMatch{Kind: "shopify-access-token", Line: 2}) {
+		t.Errorf("got %v", got)
+	}
+}
