@@ -180,3 +180,25 @@ func TestContentLongLine(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 }
+
+// FuzzContent: any text is scanned without a panic, and every match names
+// a line of the text.
+func FuzzContent(f *testing.F) {
+	for _, c := range gitleaksSamples() {
+		f.Add(c.text)
+	}
+	f.Add("key\n\nkey=" + strings.Repeat("x", 5000) + "\nkey")
+	f.Add("\n\n\nkey")
+	f.Fuzz(func(t *testing.T, text string) {
+		got, err := Content(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Count(text, "\n") + 1
+		for _, m := range got {
+			if m.Line < 1 || m.Line > lines {
+				t.Fatalf("%v: line out of 1..%d", m, lines)
+			}
+		}
+	})
+}
