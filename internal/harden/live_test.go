@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,7 +25,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	api "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
-	"golang.org/x/sys/unix"
 )
 
 // TestLive runs harden's engine-fed parts on one private daemon: limits
@@ -237,47 +235,6 @@ func liveVolumes(t *testing.T, ctx context.Context, d *testenv.Daemon, run func(
 	}
 }
 
-// listenInNetns listens on 127.0.0.1 inside the network namespace of
-// process pid (the private daemon's), so that it can pull from a
-// registry this test serves.
-func listenInNetns(t *testing.T, pid int) net.Listener {
-	t.Helper()
-	type result struct {
-		ln  net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		self, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if err != nil {
-			ch <- result{err: err}
-			return // the thread is dropped with the goroutine
-		}
-		defer self.Close()
-		target, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", pid))
-		if err != nil {
-			ch <- result{err: err}
-			return
-		}
-		defer target.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: err}
-			return
-		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err == nil {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{ln, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("listening in the daemon's network namespace: %v", r.err)
-	}
-	return r.ln
-}
-
 // liveResolve: the daemon pulls an image from a registry this test serves
 // (inside the daemon's network namespace); with the registry gone, the
 // digest still comes from the daemon's repository digests.
@@ -285,7 +242,7 @@ func liveResolve(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 	reg := registry.New(registry.Logger(log.New(io.Discard, "", 0)))
 	outside := httptest.NewServer(reg)
 	defer outside.Close()
-	inside := listenInNetns(t, d.Pid)
+	inside := d.Listen(t, "127.0.0.1:0")
 	srv := &http.Server{Handler: reg}
 	go srv.Serve(inside)
 	defer srv.Close()

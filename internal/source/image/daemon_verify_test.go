@@ -8,7 +8,6 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -24,7 +23,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/moby/moby/client"
-	"golang.org/x/sys/unix"
 )
 
 // TestDaemonSignature: the private daemon pulls a cosign-signed image from
@@ -42,7 +40,7 @@ func TestDaemonSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inside := listenInNetns(t, d.Pid, outside.Addr().String())
+	inside := d.Listen(t, outside.Addr().String())
 	for _, ln := range []net.Listener{outside, inside} {
 		srv := &http.Server{Handler: reg}
 		go srv.Serve(ln)
@@ -107,44 +105,4 @@ func TestDaemonSignature(t *testing.T) {
 	if strings.Contains(fmt.Sprint(res.Image.Notes), "signature verified") {
 		t.Error("a verified note for an image with no signature")
 	}
-}
-
-// listenInNetns listens on addr inside the network namespace of process
-// pid (the private daemon's), so the daemon can pull from this test.
-func listenInNetns(t *testing.T, pid int, addr string) net.Listener {
-	t.Helper()
-	type result struct {
-		ln  net.Listener
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread()
-		self, err := os.Open(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Gettid()))
-		if err != nil {
-			ch <- result{err: err}
-			return // the locked thread ends with the goroutine
-		}
-		defer self.Close()
-		target, err := os.Open(fmt.Sprintf("/proc/%d/ns/net", pid))
-		if err != nil {
-			ch <- result{err: err}
-			return
-		}
-		defer target.Close()
-		if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: err}
-			return
-		}
-		ln, err := net.Listen("tcp", addr)
-		if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err == nil {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{ln, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("listening on %s in the daemon's network namespace: %v", addr, r.err)
-	}
-	return r.ln
 }

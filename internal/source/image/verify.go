@@ -203,12 +203,22 @@ func readLayer(l v1.Layer) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, imagesig.MaxSignatureSize+1))
+	b, err := readAllCapped(rc)
+	if err != nil {
+		return nil, fmt.Errorf("signature layer: %w", err)
+	}
+	return b, nil
+}
+
+// readAllCapped reads at most imagesig.MaxSignatureSize bytes, whatever
+// size a manifest claims: more is an error, not a truncated signature.
+func readAllCapped(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, imagesig.MaxSignatureSize+1))
 	if err != nil {
 		return nil, err
 	}
 	if len(b) > imagesig.MaxSignatureSize {
-		return nil, fmt.Errorf("a signature layer larger than %d bytes", imagesig.MaxSignatureSize)
+		return nil, fmt.Errorf("larger than %d bytes", imagesig.MaxSignatureSize)
 	}
 	return b, nil
 }
@@ -323,22 +333,14 @@ func layoutReferrers(ctx context.Context, dir, digest string) ([][]byte, error) 
 	return out, nil
 }
 
-// readCapped reads a file of at most imagesig.MaxSignatureSize bytes,
-// whatever size a manifest claims for it.
+// readCapped reads a layout blob file with readAllCapped.
 func readCapped(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, imagesig.MaxSignatureSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > imagesig.MaxSignatureSize {
-		return nil, fmt.Errorf("larger than %d bytes", imagesig.MaxSignatureSize)
-	}
-	return b, nil
+	return readAllCapped(f)
 }
 
 // cosignImage keeps, of a `cosign save` layout's entries, the image or
