@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/source/engine"
 	api "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/client"
@@ -165,27 +166,6 @@ func processUID(ctx context.Context, c *client.Client, ct *api.InspectResponse) 
 		(ct.Config.User != "" && !isRootUser(ct.Config.User)) {
 		return ""
 	}
-	top, err := c.ContainerTop(ctx, ct.ID, client.ContainerTopOptions{Arguments: []string{"-o", "pid,euid"}})
-	if err != nil {
-		return ""
-	}
-	pidCol, uidCol := -1, -1
-	for i, t := range top.Titles {
-		switch strings.ToUpper(strings.TrimSpace(t)) {
-		case "PID":
-			pidCol = i
-		case "EUID", "UID":
-			uidCol = i
-		}
-	}
-	if pidCol < 0 || uidCol < 0 {
-		return ""
-	}
-	want := strconv.Itoa(ct.State.Pid)
-	for _, p := range top.Processes {
-		if len(p) > pidCol && len(p) > uidCol && strings.TrimSpace(p[pidCol]) == want {
-			return strings.TrimSpace(p[uidCol])
-		}
-	}
-	return ""
+	uid, _ := engine.PID1User(ctx, c, ct.ID, ct.State.Pid)
+	return uid
 }

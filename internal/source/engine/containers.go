@@ -105,9 +105,19 @@ func (r *reader) liveState(ctx context.Context, spec *container.Spec, ins *apico
 		// the container's.
 		return live
 	}
-	top, err := r.cli.ContainerTop(ctx, ins.ID, client.ContainerTopOptions{Arguments: []string{"-o", "pid,euid"}})
+	if uid, ok := PID1User(ctx, r.cli, ins.ID, ins.State.Pid); ok {
+		live.ProcessUID = facts.SetAt(uid, at("top"))
+	}
+	return live
+}
+
+// PID1User asks the engine (docker top) which effective user the
+// container's first process, pid as the host sees it, runs as. Under user
+// namespace remapping the answer is the host's ID, not the container's.
+func PID1User(ctx context.Context, cli *client.Client, id string, pid int) (string, bool) {
+	top, err := cli.ContainerTop(ctx, id, client.ContainerTopOptions{Arguments: []string{"-o", "pid,euid"}})
 	if err != nil {
-		return live
+		return "", false
 	}
 	pidCol, uidCol := -1, -1
 	for i, t := range top.Titles {
@@ -119,15 +129,15 @@ func (r *reader) liveState(ctx context.Context, spec *container.Spec, ins *apico
 		}
 	}
 	if pidCol < 0 || uidCol < 0 {
-		return live
+		return "", false
 	}
-	want := strconv.Itoa(ins.State.Pid)
+	want := strconv.Itoa(pid)
 	for _, p := range top.Processes {
 		if len(p) > pidCol && len(p) > uidCol && strings.TrimSpace(p[pidCol]) == want {
-			live.ProcessUID = facts.SetAt(strings.TrimSpace(p[uidCol]), at("top"))
+			return strings.TrimSpace(p[uidCol]), true
 		}
 	}
-	return live
+	return "", false
 }
 
 // window writes an events window the way people say it: 1h, 30m, 90s.
