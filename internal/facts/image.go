@@ -18,8 +18,12 @@ type Image struct {
 	History []HistoryEntry
 	// Layers are the layer digests (diff IDs), bottom first.
 	Layers []string
-	// Files is every entry of every layer, in layer order then tar order.
-	Files []ImageFile
+	// Files are the entries of every layer the image rules judge (set-id
+	// files, world-writable directories, files with secrets, credential
+	// or script text, the final PATH folders), in layer order then tar
+	// order; Entries counts every entry read.
+	Files   []ImageFile
+	Entries int
 	// Notes are oddities the source saw that are not errors.
 	Notes []Note
 	// Signature is the verdict on the image's signature; nil when no

@@ -147,7 +147,7 @@ func ReadArchive(ctx context.Context, r io.Reader, ref, tag string, opt Options)
 	if d, ok := blobDigest(path.Clean(m.Config)); ok {
 		digest = d
 	}
-	res, err := assemble(ref, cfg, ordered)
+	res, err := assemble(ref, cfg, ordered, opt.AllEntries)
 	if err != nil {
 		return nil, err
 	}

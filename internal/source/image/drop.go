@@ -50,7 +50,7 @@ func privilegeDrop(im *facts.Image, workdir string) *facts.PrivilegeDrop {
 	}
 	check := func(tool, script string) *facts.PrivilegeDrop {
 		bin := strings.Fields(tool)[0]
-		for _, dir := range []string{"usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin"} {
+		for _, dir := range binDirs {
 			if _, ok := final[dir+"/"+bin]; ok {
 				return &facts.PrivilegeDrop{Tool: tool, Script: script, At: at}
 			}
@@ -89,7 +89,7 @@ func privilegeDrop(im *facts.Image, workdir string) *facts.PrivilegeDrop {
 		case strings.Contains(prog, "/"):
 			cands = []string{strings.TrimPrefix(path.Join("/", workdir, prog), "/")}
 		default:
-			for _, dir := range []string{"usr/local/sbin", "usr/local/bin", "usr/sbin", "usr/bin", "sbin", "bin"} {
+			for _, dir := range binDirs {
 				cands = append(cands, dir+"/"+prog)
 			}
 		}

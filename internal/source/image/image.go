@@ -42,6 +42,10 @@ type Options struct {
 	// Platform picks the image of a multi-platform index: os/arch[/variant]
 	// ("" is linux and this machine's architecture).
 	Platform string
+	// AllEntries keeps every entry in Image.Files, not only the notable
+	// ones (to list an image's files, or test whiteout resolution); memory
+	// then grows with the file count.
+	AllEntries bool
 	// Progress, when set, is told how reading goes (layers, stored bytes);
 	// it is called from several goroutines at once.
 	Progress func(Progress)
@@ -327,7 +331,7 @@ func fromImage(ctx context.Context, ref string, img v1.Image, opt Options) (*Res
 	if opt.MaxImageSize > 0 && total > opt.MaxImageSize {
 		return nil, fmt.Errorf("image decompresses to more than %d bytes: %w", opt.MaxImageSize, errTooLarge)
 	}
-	return assemble(ref, cfg, scans)
+	return assemble(ref, cfg, scans, opt.AllEntries)
 }
 
 // loadDaemon streams the daemon's save of one image (ImageSave) through

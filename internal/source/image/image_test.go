@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -142,7 +143,7 @@ func checkInsecure(t *testing.T, im *facts.Image) {
 func TestArchive(t *testing.T) {
 	t.Parallel()
 	arch := saveArchive(t, insecureImage(t), "example.com/app:1.0")
-	res, err := ReadArchive(context.Background(), bytes.NewReader(arch), "docker-archive:app.tar", "", Options{})
+	res, err := ReadArchive(context.Background(), bytes.NewReader(arch), "docker-archive:app.tar", "", Options{AllEntries: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestArchive(t *testing.T) {
 	// The same through Load and a file (no prefix: an existing file).
 	p := filepath.Join(t.TempDir(), "app.tar")
 	os.WriteFile(p, arch, 0o644)
-	res, err = Load(context.Background(), p, Options{})
+	res, err = Load(context.Background(), p, Options{AllEntries: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, ref := range []string{"oci:" + dir, "oci:" + dir + ":1.0", dir} {
-		res, err := Load(context.Background(), ref, Options{})
+		res, err := Load(context.Background(), ref, Options{AllEntries: true})
 		if err != nil {
 			t.Fatalf("%s: %v", ref, err)
 		}
@@ -196,7 +197,7 @@ func TestRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := img.Digest()
-	res, err := Load(context.Background(), "registry:"+host+"/app:1.0", Options{InsecureRegistries: []string{host}})
+	res, err := Load(context.Background(), "registry:"+host+"/app:1.0", Options{AllEntries: true, InsecureRegistries: []string{host}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func TestCompressions(t *testing.T) {
 		if want == "" {
 			want = ls.DiffID
 		}
-		if ls.DiffID != want || len(ls.Files) != 2 || len(ls.Files[0].Secrets) != 1 || ls.Files[1].Mode != 0o2755 {
+		if ls.DiffID != want || len(ls.Files) != 2 || ls.Files[0].text == nil || len(ls.Files[0].text.secrets) != 1 || ls.Files[1].mode != 0o2755 {
 			t.Errorf("%s: %+v", name, ls)
 		}
 	}
@@ -346,7 +347,7 @@ func TestPlatform(t *testing.T) {
 	if err := remote.WriteIndex(ref, idx); err != nil {
 		t.Fatal(err)
 	}
-	opt := Options{InsecureRegistries: []string{host}}
+	opt := Options{AllEntries: true, InsecureRegistries: []string{host}}
 	if _, err := Load(ctx, "registry:"+host+"/multi:1", opt); err == nil {
 		t.Error("registry: no image for this platform, no error")
 	}
@@ -402,5 +403,43 @@ func TestPrivilegeDrop(t *testing.T) {
 			}
 			t.Errorf("gosu in the image %v: drop %v, root-user %v", withTool, has(fs, "root-start-drop", "gosu"), has(fs, "root-user", ""))
 		}
+	}
+}
+
+// TestNotableEntries: by default only the entries the image rules judge
+// are kept (set-id files, removed ones too, world-writable folders,
+// secrets, PATH folders), with their locations; the findings are the same
+// as with every entry kept, and Entries still counts every entry.
+func TestNotableEntries(t *testing.T) {
+	t.Parallel()
+	arch := saveArchive(t, insecureImage(t), "example.com/app:1.0")
+	read := func(all bool) *facts.Image {
+		res, err := ReadArchive(context.Background(), bytes.NewReader(arch), "docker-archive:app.tar", "", Options{AllEntries: all})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.Image
+	}
+	some, all := read(false), read(true)
+	if some.Entries != all.Entries || all.Entries != len(all.Files) || len(some.Files) >= len(all.Files) {
+		t.Errorf("entries %d/%d, files kept %d of %d", some.Entries, all.Entries, len(some.Files), len(all.Files))
+	}
+	if f := findFile(some, "app/keep.txt", 0); f != nil {
+		t.Errorf("a plain file is kept: %+v", f)
+	}
+	for _, p := range []string{"bin/su", "usr/bin/passwd", "usr/bin/sudo", "data", "app/.env"} {
+		if f := findFile(some, p, 0); f == nil || f.At.File != "/"+p || f.At.Layer == "" {
+			t.Errorf("%s: want kept with its location, got %+v", p, f)
+		}
+	}
+	text := func(im *facts.Image) string {
+		var b strings.Builder
+		for _, f := range findings(im, rules.Config{}) {
+			fmt.Fprintf(&b, "%s %s %s\n", f.Rule.Slug, f.Message, f.At)
+		}
+		return b.String()
+	}
+	if a, b := text(some), text(all); a != b {
+		t.Errorf("findings differ:\nnotable entries:\n%s\nevery entry:\n%s", a, b)
 	}
 }

@@ -44,7 +44,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 // layerScan is what one layer holds: its entries (metadata, secret matches,
 // small credential-file contents) and the digests of its bytes.
 type layerScan struct {
-	Files      []facts.ImageFile
+	Files      []scanned
 	DiffID     string // sha256 of the uncompressed tar
 	Digest     string // sha256 of the bytes as stored
 	Compressed string // gzip, zstd or none
@@ -141,16 +141,16 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		if err != nil {
 			return nil, err
 		}
-		if f.Type == tar.TypeSymlink && !path.IsAbs(f.Linkname) && escapes(path.Join(path.Dir(f.Path), f.Linkname)) {
-			ls.Notes = append(ls.Notes, fmt.Sprintf("layer %d: symbolic link /%s -> %s climbs above the image root (in a container it stops at /; it is never followed here)", index, f.Path, f.Linkname))
+		if f.typ == tar.TypeSymlink && !path.IsAbs(f.link) && escapes(path.Join(path.Dir(f.path), f.link)) {
+			ls.Notes = append(ls.Notes, fmt.Sprintf("layer %d: symbolic link /%s -> %s climbs above the image root (in a container it stops at /; it is never followed here)", index, f.path, f.link))
 		}
 		var content []byte
-		if f.IsRegular() && !f.Whiteout && h.Size > 0 {
+		if f.isRegular() && !f.whiteout && h.Size > 0 {
 			if content, err = readContent(tr, &f, h.Size, opt, buf, cs); err != nil {
 				return nil, layerErr(index, err)
 			}
 			if len(content) >= 2 && content[0] == '#' && content[1] == '!' && h.Size <= maxScript && scripts+h.Size <= maxScripts {
-				f.Script = string(content)
+				f.texts().script = string(content)
 				scripts += h.Size
 			}
 		}
@@ -171,7 +171,7 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		return nil, fmt.Errorf("layer %d: %w", index, err)
 	}
 	for _, fs := range found {
-		ls.Files[fs.index].Secrets = fs.secrets
+		ls.Files[fs.index].texts().secrets = fs.secrets
 	}
 	ls.Size = cr.n
 	ls.DiffID = diff.sum()
@@ -334,33 +334,73 @@ func layerErr(index int, err error) error {
 	return fmt.Errorf("layer %d: %w", index, err)
 }
 
-// entry turns a tar header into a file fact, refusing names and hard links
-// that leave the root.
-func entry(h *tar.Header, index int) (facts.ImageFile, error) {
+// scanned is one tar entry as a layer scan keeps it until the layers are
+// laid over each other: small, since an image may hold hundreds of
+// thousands of entries; the rare text parts sit behind a pointer.
+type scanned struct {
+	path, link                       string
+	mode, size                       int64
+	uid, gid                         int
+	typ                              byte
+	whiteout, opaque, final, removed bool
+	text                             *scannedText
+}
+
+// scannedText is what was read of a file's text.
+type scannedText struct {
+	secrets         []facts.FileSecret
+	content, script string
+}
+
+func (f *scanned) isDir() bool { return f.typ == tar.TypeDir }
+func (f *scanned) isRegular() bool {
+	return f.typ == tar.TypeReg || f.typ == 0 || f.typ == tar.TypeCont
+}
+
+// texts is the entry's text parts, made on first use.
+func (f *scanned) texts() *scannedText {
+	if f.text == nil {
+		f.text = &scannedText{}
+	}
+	return f.text
+}
+
+// fact is the entry as the image fact holds it.
+func (f *scanned) fact(layer int) facts.ImageFile {
+	out := facts.ImageFile{
+		Path: f.path, Mode: f.mode, Type: f.typ, Linkname: f.link, UID: f.uid, GID: f.gid, Size: f.size,
+		Layer: layer, Final: f.final, Removed: f.removed, Whiteout: f.whiteout, Opaque: f.opaque,
+	}
+	if t := f.text; t != nil {
+		out.Secrets, out.Content, out.Script = t.secrets, t.content, t.script
+	}
+	return out
+}
+
+// entry turns a tar header into a scanned entry, refusing names and hard
+// links that leave the root.
+func entry(h *tar.Header, index int) (scanned, error) {
 	name, err := cleanName(h.Name)
 	if err != nil {
-		return facts.ImageFile{}, fmt.Errorf("layer %d: tar entry %q: %w", index, h.Name, err)
+		return scanned{}, fmt.Errorf("layer %d: tar entry %q: %w", index, h.Name, err)
 	}
-	f := facts.ImageFile{
-		Path: name, Mode: h.Mode, Type: h.Typeflag, Linkname: h.Linkname,
-		UID: h.Uid, GID: h.Gid, Size: h.Size, Layer: index,
-	}
+	f := scanned{path: name, mode: h.Mode, typ: h.Typeflag, link: h.Linkname, uid: h.Uid, gid: h.Gid, size: h.Size}
 	switch h.Typeflag {
 	case tar.TypeLink:
 		ln, err := cleanName(h.Linkname)
 		if err != nil {
 			return f, fmt.Errorf("layer %d: hard link %q -> %q: %w", index, h.Name, h.Linkname, err)
 		}
-		f.Linkname = ln
+		f.link = ln
 	case tar.TypeSymlink:
 		// Kept as data: resolved in a container the link stops at "/";
 		// one climbing out is noted by the caller.
 	}
 	base := path.Base(name)
 	if base == ".wh..wh..opq" {
-		f.Path, f.Whiteout, f.Opaque = path.Dir(name), true, true
+		f.path, f.whiteout, f.opaque = path.Dir(name), true, true
 	} else if rest, ok := strings.CutPrefix(base, ".wh."); ok {
-		f.Path, f.Whiteout = path.Join(path.Dir(name), rest), true
+		f.path, f.whiteout = path.Join(path.Dir(name), rest), true
 	}
 	return f, nil
 }
@@ -410,8 +450,8 @@ func escapes(p string) bool {
 // (sniffed) under the size cap. It returns the text in a buffer lent by cs
 // (nil when the file is not read), which the caller hands to cs.scan.
 // Anything else is skipped unread by the tar reader.
-func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf []byte, cs *contentScan) ([]byte, error) {
-	cred := CredentialFile(f.Path) != ""
+func readContent(tr io.Reader, f *scanned, size int64, opt *Options, buf []byte, cs *contentScan) ([]byte, error) {
+	cred := CredentialFile(f.path) != ""
 	if size > opt.MaxFileRead && !cred {
 		return nil, nil
 	}
@@ -430,7 +470,7 @@ func readContent(tr io.Reader, f *facts.ImageFile, size int64, opt *Options, buf
 		return nil, err
 	}
 	if cred && len(data) <= 64<<10 {
-		f.Content = string(data)
+		f.texts().content = string(data)
 	}
 	return data, nil
 }
