@@ -127,6 +127,7 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	if err != nil {
 		return err
 	}
+	o.img.limitMemory()
 	stopImageProgress := imageProgress(&imgOpt, s.Err, len(o.img.images))
 	paths, stdin, err := o.in.stdin(s.In, paths, int64(o.maxSizeMB)<<20)
 	if err != nil {
