@@ -275,12 +275,17 @@ func (s *svc) harden() {
 	case userKey == nil && info.nonRootUser() != "":
 		s.note("root-user", "the image runs as its own user %s: no user set", info.nonRootUser())
 	default:
+		u := User
+		if own := writableFor(c.Image).User; own != "" {
+			u = own
+			s.note("root-user", "%s switches to its own user %s when started as root: user %s starts it as that user", c.Image, own, own)
+		}
 		if _, v := mapPair(s.m, "user"); v != nil {
-			if s.setScalar(v, `"`+User+`"`, "root-user", false) {
+			if s.setScalar(v, `"`+u+`"`, "root-user", false) {
 				s.fixed["root-user"] = true
 			}
 		} else {
-			s.add(`user: "`+User+`"`, "root-user")
+			s.add(`user: "`+u+`"`, "root-user")
 			s.fixed["root-user"] = true
 		}
 	}

@@ -99,7 +99,7 @@ harden:
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `docker run -d --name web --restart on-failure:2 -p 8080:80 --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /srv/cache --cap-drop ALL --security-opt no-new-privileges --memory 1g --memory-swap 1g --cpus 0.5 --pids-limit 64 --ulimit nofile=4096 --ulimit nproc=512 redis:7`
+	want := `docker run -d --name web --restart on-failure:2 -p 8080:80 --user redis --read-only --tmpfs /tmp --tmpfs /srv/cache --cap-drop ALL --security-opt no-new-privileges --memory 1g --memory-swap 1g --cpus 0.5 --pids-limit 64 --ulimit nofile=4096 --ulimit nproc=512 redis:7`
 	if res.Line != want {
 		t.Errorf("got  %s\nwant %s", res.Line, want)
 	}

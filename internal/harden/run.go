@@ -256,6 +256,17 @@ func (h *runHardener) note(rule, format string, args ...any) {
 	h.notes = append(h.notes, Note{Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
+// user is the user given to a container of image that would run as root:
+// the image's own service user when harden knows it (see writableTable),
+// else the numeric User.
+func (h *runHardener) user(image string) string {
+	if u := writableFor(image).User; u != "" {
+		h.note("root-user", "%s switches to its own user %s when started as root: --user %s starts it as that user", image, u, u)
+		return u
+	}
+	return User
+}
+
 func (h *runHardener) harden() {
 	c, hc := h.spec.Config, h.spec.HostConfig
 	// What the container runs: the line's entrypoint and command, else
@@ -273,14 +284,15 @@ func (h *runHardener) harden() {
 		case u != "":
 			h.note("root-user", "the image runs as its own user %s: no --user added", u)
 		default:
-			h.add = append(h.add, "--user", User)
+			h.add = append(h.add, "--user", h.user(c.Image))
 			h.fixed["root-user"] = true
 		}
 	} else if !h.unknown(container.FieldUser) && isRootUser(c.User) && !drop {
 		if f, ok := h.last("user"); ok {
-			h.set(f, User)
+			u := h.user(c.Image)
+			h.set(f, u)
 			h.fixed["root-user"] = true
-			h.note("root-user", "--user %s replaced by %s; give the files the app writes to that user", c.User, User)
+			h.note("root-user", "--user %s replaced by %s; give the files the app writes to that user", c.User, u)
 		}
 	}
 
