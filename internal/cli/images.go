@@ -30,6 +30,8 @@ func (i *imageFlags) register(f *pflag.FlagSet) {
 	f.StringVar(&i.sig.KeyFile, "verify-key", "", "--image: require a cosign signature of the image digest made with this public key (PEM file); legacy .sig tags and Sigstore bundle referrers")
 	f.StringVar(&i.sig.Identity, "certificate-identity", "", "--image: require a keyless (Fulcio certificate) cosign signature for this identity (exact SAN: email or URI); with --certificate-oidc-issuer")
 	f.StringVar(&i.sig.Issuer, "certificate-oidc-issuer", "", "--image: the OIDC issuer the keyless signer's certificate must name (with --certificate-identity)")
+	f.StringVar(&i.sig.IdentityRegexp, "certificate-identity-regexp", "", "--image: like --certificate-identity, a regular expression (Go syntax) the certificate's identity must match")
+	f.StringVar(&i.sig.IssuerRegexp, "certificate-oidc-issuer-regexp", "", "--image: like --certificate-oidc-issuer, a regular expression (Go syntax) the issuer must match")
 	f.StringVar(&i.sig.TrustedRoot, "trusted-root", "", "--image: Sigstore trusted_root.json for keyless verification, offline (default: the public-good root, fetched)")
 }
 
@@ -61,7 +63,7 @@ func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
 	}
 	if i.sig.Requested() {
 		if len(i.images) == 0 {
-			return image.Options{}, fmt.Errorf("--verify-key, --certificate-identity, --certificate-oidc-issuer and --trusted-root verify --image images: give --image")
+			return image.Options{}, fmt.Errorf("--verify-key, --certificate-identity[-regexp], --certificate-oidc-issuer[-regexp] and --trusted-root verify --image images: give --image")
 		}
 		v, err := imagesig.New(i.sig)
 		if err != nil {

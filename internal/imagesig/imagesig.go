@@ -65,15 +65,37 @@ const MaxSignatureSize = 4 << 20
 // public key file), or a keyless signature whose Fulcio certificate names an
 // identity and OIDC issuer, checked against a trusted root.
 type Policy struct {
-	KeyFile     string
-	Identity    string
-	Issuer      string
-	TrustedRoot string // trusted_root.json; "" fetches the public-good root
+	KeyFile  string
+	Identity string
+	Issuer   string
+	// IdentityRegexp and IssuerRegexp match the certificate's SAN and
+	// issuer with a regular expression (Go syntax, as cosign's
+	// --certificate-identity-regexp), in place of Identity and Issuer.
+	IdentityRegexp string
+	IssuerRegexp   string
+	TrustedRoot    string // trusted_root.json; "" fetches the public-good root
+}
+
+// keyless tells whether a keyless identity or issuer was given.
+func (p Policy) keyless() bool {
+	return p.Identity != "" || p.Issuer != "" || p.IdentityRegexp != "" || p.IssuerRegexp != ""
 }
 
 // Requested tells whether any verification was asked for.
 func (p Policy) Requested() bool {
-	return p.KeyFile != "" || p.Identity != "" || p.Issuer != "" || p.TrustedRoot != ""
+	return p.KeyFile != "" || p.keyless() || p.TrustedRoot != ""
+}
+
+// signerText names the required keyless signer for the report.
+func (p Policy) signerText() string {
+	id, iss := p.Identity, p.Issuer
+	if id == "" {
+		id = "matching " + p.IdentityRegexp
+	}
+	if iss == "" {
+		iss = "matching " + p.IssuerRegexp
+	}
+	return fmt.Sprintf("certificate identity %s (issuer %s)", id, iss)
 }
 
 // Verifier checks signatures against one policy. It is safe for
@@ -93,17 +115,21 @@ type Verifier struct {
 // cannot be read or parsed is an error naming it.
 func New(p Policy) (*Verifier, error) {
 	switch {
-	case p.KeyFile != "" && (p.Identity != "" || p.Issuer != ""):
+	case p.KeyFile != "" && p.keyless():
 		return nil, errors.New("--verify-key and --certificate-identity/--certificate-oidc-issuer exclude each other: give a key or a keyless identity")
 	case p.KeyFile != "":
 		if p.TrustedRoot != "" {
 			return nil, errors.New("--trusted-root is for keyless verification (--certificate-identity), not with --verify-key")
 		}
 		return newKeyVerifier(p.KeyFile)
-	case p.Identity == "" || p.Issuer == "":
-		return nil, errors.New("keyless verification needs both --certificate-identity and --certificate-oidc-issuer")
+	case p.Identity != "" && p.IdentityRegexp != "":
+		return nil, errors.New("give --certificate-identity or --certificate-identity-regexp, not both")
+	case p.Issuer != "" && p.IssuerRegexp != "":
+		return nil, errors.New("give --certificate-oidc-issuer or --certificate-oidc-issuer-regexp, not both")
+	case p.Identity == "" && p.IdentityRegexp == "" || p.Issuer == "" && p.IssuerRegexp == "":
+		return nil, errors.New("keyless verification needs an identity (--certificate-identity or --certificate-identity-regexp) and an issuer (--certificate-oidc-issuer or --certificate-oidc-issuer-regexp)")
 	}
-	id, err := verify.NewShortCertificateIdentity(p.Issuer, "", p.Identity, "")
+	id, err := verify.NewShortCertificateIdentity(p.Issuer, p.IssuerRegexp, p.Identity, p.IdentityRegexp)
 	if err != nil {
 		return nil, fmt.Errorf("certificate identity: %w", err)
 	}
@@ -124,7 +150,7 @@ func New(p Policy) (*Verifier, error) {
 		}
 	}
 	return &Verifier{
-		signer:   fmt.Sprintf("certificate identity %s (issuer %s)", p.Identity, p.Issuer),
+		signer:   p.signerText(),
 		identity: &id,
 		trusted:  tr,
 		ctlogs:   len(tr.CTLogs()) > 0,

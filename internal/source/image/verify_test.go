@@ -203,6 +203,19 @@ func TestSignatureKeyless(t *testing.T) {
 
 	im, fs = loadVerified(t, s.ref1, verifier(ss.Root, "mallory@example.com", iss))
 	wantFinding(t, im, fs, facts.SignatureInvalid, "identity mismatch")
+
+	// Regular expressions in place of the exact identity and issuer.
+	byRegexp := func(idRe, issRe string) *imagesig.Verifier {
+		v, err := imagesig.New(imagesig.Policy{IdentityRegexp: idRe, IssuerRegexp: issRe, TrustedRoot: ss.Root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	im, fs = loadVerified(t, s.ref1, byRegexp(`^ci@example\.com$`, `^https://issuer\.example\.com$`))
+	wantVerified(t, im, fs, imagesig.FormatBundle, `certificate identity matching ^ci@example\.com$ (issuer matching ^https://issuer\.example\.com$)`)
+	im, fs = loadVerified(t, s.ref1, byRegexp(`^ops@example\.com$`, `.*`))
+	wantFinding(t, im, fs, facts.SignatureInvalid, "identity mismatch")
 	im, fs = loadVerified(t, s.ref1, verifier(ss.Root, id, "https://other.example.com"))
 	wantFinding(t, im, fs, facts.SignatureInvalid, "identity mismatch")
 	im, fs = loadVerified(t, s.ref2, verifier(ss.Root, id, iss))
@@ -329,7 +342,9 @@ func TestSignaturePolicyErrors(t *testing.T) {
 			t.Errorf("%+v: error %v does not name %s", p, err, file)
 		}
 	}
-	for _, p := range []imagesig.Policy{{Identity: "a@b"}, {Issuer: "https://i"}, {KeyFile: bad, Identity: "a@b", Issuer: "https://i"}} {
+	for _, p := range []imagesig.Policy{{Identity: "a@b"}, {Issuer: "https://i"}, {KeyFile: bad, Identity: "a@b", Issuer: "https://i"},
+		{Identity: "a@b", IdentityRegexp: "a@.*", Issuer: "https://i"}, {IdentityRegexp: ".*", Issuer: "https://i", IssuerRegexp: ".*"},
+		{IdentityRegexp: "([", Issuer: "https://i"}, {IssuerRegexp: "https://i", KeyFile: bad}} {
 		if _, err := imagesig.New(p); err == nil {
 			t.Errorf("%+v: no error", p)
 		}
