@@ -267,6 +267,12 @@ func (s *svc) harden() {
 	info := s.opt.image(c.Image)
 	drop := s.f["root-start-drop"] || (info != nil && dropsPrivileges(info.starts(c.Entrypoint, c.Cmd, epSet, cmdSet)))
 	_, userKey := mapPair(s.m, "user")
+	if s.f["root-user"] && !drop && !epSet && userKey == nil && info.nonRootUser() == "" && writableFor(c.Image).User == "" {
+		if tool := info.entrypointDrop(); tool != "" {
+			drop = true
+			s.note("root-user", "the image's entrypoint script switches user with %s", tool)
+		}
+	}
 
 	switch {
 	case !s.f["root-user"]:

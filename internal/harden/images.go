@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/dockguard/dockguard/internal/source/image"
 	"github.com/moby/moby/client"
 )
 
@@ -21,6 +22,21 @@ type ImageInfo struct {
 	User       string
 	Entrypoint []string
 	Cmd        []string
+	// scriptDrop reads the image, when asked, for an entrypoint script
+	// that switches user (gosu, su-exec, … in the script), and names the
+	// tool ("" when none).
+	scriptDrop func() string
+}
+
+// entrypointDrop names the tool the image's own entrypoint switches user
+// with, read from the image's entrypoint script ("" when none or not
+// known). It reads the whole image once, so it is asked only when harden
+// would otherwise give a user.
+func (info *ImageInfo) entrypointDrop() string {
+	if info == nil || info.scriptDrop == nil {
+		return ""
+	}
+	return info.scriptDrop()
 }
 
 // starts is what a container of this image runs: the entrypoint and
@@ -60,6 +76,7 @@ func DaemonImages(ctx context.Context, c *client.Client) func(ref string) *Image
 		var info *ImageInfo
 		if in, err := c.ImageInspect(ctx, ref); err == nil {
 			info = &ImageInfo{ID: in.ID, RepoDigests: in.RepoDigests}
+			info.scriptDrop = sync.OnceValue(func() string { return readDrop(ctx, c, ref) })
 			if in.Config != nil {
 				info.User, info.Entrypoint, info.Cmd = in.Config.User, in.Config.Entrypoint, in.Config.Cmd
 				for v := range in.Config.Volumes {
@@ -109,4 +126,21 @@ func (o Options) writablePaths(image string, lim Limits) (tmpfs, data []string) 
 		}
 	}
 	return tmpfs, keep
+}
+
+// readDrop streams the daemon's save of image ref through the image
+// reader and returns the tool its entrypoint switches user with; "" when
+// none, or when the image cannot be read (harden then gives a user, as
+// without a daemon).
+func readDrop(ctx context.Context, c *client.Client, ref string) string {
+	rc, err := c.ImageSave(ctx, []string{ref})
+	if err != nil {
+		return ""
+	}
+	defer rc.Close()
+	res, err := image.ReadArchive(ctx, rc, "daemon:"+ref, ref, image.Options{})
+	if err != nil || res.Image.Config == nil || res.Image.Config.PrivilegeDrop == nil {
+		return ""
+	}
+	return res.Image.Config.PrivilegeDrop.Tool
 }

@@ -61,6 +61,8 @@ func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 	bb := testenv.Files{"busybox": testenv.Busybox(t)}
 	d.BuildImage(t, "dg-owner:1", "FROM scratch\nCOPY busybox /bin/busybox\nUSER 1000:1000\n", bb)
 	d.BuildImage(t, "dg-gosuimg:1", "FROM scratch\nCOPY busybox /usr/local/bin/gosu\nENTRYPOINT [\"/usr/local/bin/gosu\", \"10001\"]\nCMD [\"/app\"]\n", bb)
+	d.BuildImage(t, "dg-scriptdrop:1", "FROM scratch\nCOPY busybox /usr/local/bin/gosu\nCOPY entrypoint.sh /entrypoint.sh\nENTRYPOINT [\"/entrypoint.sh\"]\nCMD [\"/app\"]\n",
+		testenv.Files{"busybox": bb["busybox"], "entrypoint.sh": []byte("#!/bin/sh\nset -e\nexec gosu app \"$@\"\n")})
 	opt := harden.Options{Image: harden.DaemonImages(ctx, d.Client)}
 	for _, c := range []struct {
 		line      string
@@ -72,6 +74,9 @@ func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 		{"docker run -d dg-gosuimg:1", false, true, "switches user itself"},
 		{"docker run -d dg-gosuimg:1 /other", false, true, "switches user itself"},
 		{"docker run -d --entrypoint /app dg-gosuimg:1", true, false, ""},
+		{"docker run -d dg-scriptdrop:1", false, true, "entrypoint script switches user with gosu"},
+		{"docker run -d dg-scriptdrop:1 /other", false, true, "entrypoint script switches user with gosu"},
+		{"docker run -d --entrypoint /app dg-scriptdrop:1", true, false, ""},
 		{"docker run -d dg-bb:1", true, false, ""},
 	} {
 		res, err := harden.Run(c.line, opt)
@@ -91,7 +96,7 @@ func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 
 	dir := t.TempDir()
 	path := filepath.Join(dir, "compose.yaml")
-	src := "services:\n  owner:\n    image: dg-owner:1\n  gosu:\n    image: dg-gosuimg:1\n  plain:\n    image: dg-bb:1\n"
+	src := "services:\n  owner:\n    image: dg-owner:1\n  gosu:\n    image: dg-gosuimg:1\n  plain:\n    image: dg-bb:1\n  script:\n    image: dg-scriptdrop:1\n"
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -101,10 +106,11 @@ func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 	}
 	out := res.New
 	blocks := map[string]string{}
-	for _, name := range []string{"owner", "gosu", "plain"} {
+	names := []string{"owner", "gosu", "plain", "script"}
+	for _, name := range names {
 		i := strings.Index(out, "  "+name+":\n")
 		j := len(out)
-		for _, other := range []string{"owner", "gosu", "plain"} {
+		for _, other := range names {
 			if k := strings.Index(out, "  "+other+":\n"); k > i && k < j {
 				j = k
 			}
@@ -113,6 +119,9 @@ func liveImageUser(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 	}
 	if strings.Contains(blocks["owner"], "user:") || strings.Contains(blocks["gosu"], "user:") || !strings.Contains(blocks["plain"], "user:") {
 		t.Errorf("compose users:\n%s", out)
+	}
+	if strings.Contains(blocks["script"], "user:") || !strings.Contains(blocks["script"], "SETUID") {
+		t.Errorf("compose service whose entrypoint script switches user:\n%s", blocks["script"])
 	}
 	if !strings.Contains(blocks["gosu"], "SETUID") || strings.Contains(blocks["owner"], "SETUID") {
 		t.Errorf("compose capabilities:\n%s", out)

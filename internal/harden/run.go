@@ -278,6 +278,12 @@ func (h *runHardener) harden() {
 
 	// User.
 	if _, set := h.spec.At[container.FieldUser]; !set {
+		if !drop && !epSet && info.nonRootUser() == "" && writableFor(c.Image).User == "" {
+			if tool := info.entrypointDrop(); tool != "" {
+				drop = true
+				h.note("root-user", "the image's entrypoint script switches user with %s", tool)
+			}
+		}
 		switch u := info.nonRootUser(); {
 		case drop:
 			h.note("root-user", "the command switches user itself (gosu, su-exec, …): no --user added; CHOWN, SETUID and SETGID are kept for it")
