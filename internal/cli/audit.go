@@ -123,7 +123,7 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	}
 	defer cancel()
 	live, stopProgress := o.live.options(s.Err)
-	imgOpt, err := o.img.options(&o.live)
+	imgOpt, err := o.img.options(&o.live, cfg.ImageSignature)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
 
+	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/imagesig"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/dockguard/dockguard/internal/source/image"
@@ -51,7 +53,15 @@ func (i *imageFlags) limitMemory() {
 
 // options are the image source's options; the daemon asked for images is
 // the first -H host, else the default engine.
-func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
+func (i *imageFlags) options(live *engineFlags, cfg config.ImageSignature) (image.Options, error) {
+	if i.sig.Requested() && len(i.images) == 0 {
+		return image.Options{}, errors.New("--verify-key, --certificate-identity[-regexp], --certificate-oidc-issuer[-regexp] and --trusted-root verify --image images: give --image")
+	}
+	if !i.sig.Requested() {
+		// The configuration's signature requirement, unless flags give one.
+		i.sig = imagesig.Policy{KeyFile: cfg.Key, Identity: cfg.Identity, IdentityRegexp: cfg.IdentityRegexp,
+			Issuer: cfg.Issuer, IssuerRegexp: cfg.IssuerRegexp, TrustedRoot: cfg.TrustedRoot}
+	}
 	if i.maxLayerMB <= 0 || i.maxImageMB <= 0 {
 		return image.Options{}, fmt.Errorf("--max-layer-size and --max-image-size must be positive")
 	}
@@ -61,10 +71,7 @@ func (i *imageFlags) options(live *engineFlags) (image.Options, error) {
 		InsecureRegistries: i.insecure,
 		Platform:           i.platform,
 	}
-	if i.sig.Requested() {
-		if len(i.images) == 0 {
-			return image.Options{}, fmt.Errorf("--verify-key, --certificate-identity[-regexp], --certificate-oidc-issuer[-regexp] and --trusted-root verify --image images: give --image")
-		}
+	if i.sig.Requested() && len(i.images) > 0 {
 		v, err := imagesig.New(i.sig)
 		if err != nil {
 			return image.Options{}, err

@@ -54,6 +54,23 @@ func TestAuditImageSignature(t *testing.T) {
 		t.Errorf("no image-signature finding for the unsigned image:\n%s", r.out)
 	}
 
+	// The same requirement from .dockguard.yaml, the key named relative to
+	// the file; a flag replaces it.
+	cfg := write(t, filepath.Join(dir, "cfgdir", ".dockguard.yaml"), "imageSignature:\n  key: ../"+filepath.Base(pub)+"\n")
+	r = run(t, append(base, "--config", cfg, "--image", "registry:"+host+"/app:1")...)
+	if r.code != 0 || !strings.Contains(r.out, "signature verified") {
+		t.Errorf("signed image, key from the config: exit %d: %s %s", r.code, r.out, r.err)
+	}
+	r = run(t, append(base, "--config", cfg, "--image", "registry:"+host+"/app:2")...)
+	if r.code != 1 || !strings.Contains(r.out, "is not signed") {
+		t.Errorf("unsigned image, key from the config: exit %d: %s %s", r.code, r.out, r.err)
+	}
+	_, otherPub := sigtest.KeyPair(t, t.TempDir())
+	r = run(t, append(base, "--config", cfg, "--image", "registry:"+host+"/app:1", "--verify-key", otherPub)...)
+	if r.code != 1 || !strings.Contains(r.out, "image-signature") {
+		t.Errorf("a flag does not replace the config's key: exit %d: %s %s", r.code, r.out, r.err)
+	}
+
 	// Keyless, offline against a trusted root file.
 	ss := sigtest.NewSigstore(t, dir)
 	ss.SignKeyless(t, signed, signed.DigestStr(), "ci@example.com", "https://issuer.example.com")

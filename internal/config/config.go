@@ -37,26 +37,29 @@ type Config struct {
 	Enforce Enforce
 	// Harden is what `dockguard harden` writes.
 	Harden Harden
+	// ImageSignature is the signature --image requires.
+	ImageSignature ImageSignature
 }
 
 // file is the YAML layout; every key is optional.
 type file struct {
-	FailOn               *scalar           `yaml:"failOn"`
-	Disable              []scalar          `yaml:"disable"`
-	Enable               []scalar          `yaml:"enable"`
-	Severity             map[string]scalar `yaml:"severity"`
-	MaxMemory            *scalar           `yaml:"maxMemory"`
-	MaxPids              *scalar           `yaml:"maxPids"`
-	MaxRestartRetries    *scalar           `yaml:"maxRestartRetries"`
-	RequireDigestPinning *scalar           `yaml:"requireDigestPinning"`
-	AllowedCapabilities  []scalar          `yaml:"allowedCapabilities"`
-	TrustedRegistries    []scalar          `yaml:"trustedRegistries"`
-	SensitivePaths       []scalar          `yaml:"sensitivePaths"`
-	SUIDAllow            []scalar          `yaml:"suidAllow"`
-	TrustLabel           *scalar           `yaml:"trustLabel"`
-	TenantLabel          *scalar           `yaml:"tenantLabel"`
-	Enforce              *enforceFile      `yaml:"enforce"`
-	Harden               *hardenFile       `yaml:"harden"`
+	FailOn               *scalar             `yaml:"failOn"`
+	Disable              []scalar            `yaml:"disable"`
+	Enable               []scalar            `yaml:"enable"`
+	Severity             map[string]scalar   `yaml:"severity"`
+	MaxMemory            *scalar             `yaml:"maxMemory"`
+	MaxPids              *scalar             `yaml:"maxPids"`
+	MaxRestartRetries    *scalar             `yaml:"maxRestartRetries"`
+	RequireDigestPinning *scalar             `yaml:"requireDigestPinning"`
+	AllowedCapabilities  []scalar            `yaml:"allowedCapabilities"`
+	TrustedRegistries    []scalar            `yaml:"trustedRegistries"`
+	SensitivePaths       []scalar            `yaml:"sensitivePaths"`
+	SUIDAllow            []scalar            `yaml:"suidAllow"`
+	TrustLabel           *scalar             `yaml:"trustLabel"`
+	TenantLabel          *scalar             `yaml:"tenantLabel"`
+	Enforce              *enforceFile        `yaml:"enforce"`
+	Harden               *hardenFile         `yaml:"harden"`
+	ImageSignature       *imageSignatureFile `yaml:"imageSignature"`
 }
 
 // scalar is a plain value with the line it was written on.
@@ -237,6 +240,9 @@ func Parse(path string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	if c.Harden, err = parseHarden(f.Harden, fail); err != nil {
+		return nil, err
+	}
+	if c.ImageSignature, err = parseImageSignature(path, f.ImageSignature, fail); err != nil {
 		return nil, err
 	}
 	return c, nil

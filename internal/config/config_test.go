@@ -130,3 +130,28 @@ func TestFind(t *testing.T) {
 		t.Errorf("Find must not look below the start folder")
 	}
 }
+
+// TestImageSignature: the imageSignature section, its paths taken from
+// the file's folder, and its wrong combinations as errors with their line.
+func TestImageSignature(t *testing.T) {
+	c, err := Parse("/repo/.dockguard.yaml", []byte("imageSignature:\n  key: keys/cosign.pub\n"))
+	if err != nil || c.ImageSignature.Key != "/repo/keys/cosign.pub" {
+		t.Errorf("key: %v %+v", err, c.ImageSignature)
+	}
+	c, err = Parse("/repo/.dockguard.yaml", []byte("imageSignature:\n  certificateIdentityRegexp: '^ci@'\n  certificateOidcIssuer: https://i\n  trustedRoot: /etc/root.json\n"))
+	if err != nil || c.ImageSignature.IdentityRegexp != "^ci@" || c.ImageSignature.Issuer != "https://i" || c.ImageSignature.TrustedRoot != "/etc/root.json" {
+		t.Errorf("keyless: %v %+v", err, c.ImageSignature)
+	}
+	for src, line := range map[string]string{
+		"imageSignature:\n  key: k.pub\n  certificateIdentity: a@b\n":                                             "c.yaml:2:",
+		"imageSignature:\n  certificateIdentity: a@b\n":                                                           "c.yaml:2:",
+		"imageSignature:\n  key: k.pub\n  trustedRoot: r.json\n":                                                  "c.yaml:3:",
+		"imageSignature:\n  certificateIdentity: a\n  certificateIdentityRegexp: b\n  certificateOidcIssuer: c\n": "c.yaml:3:",
+		"imageSignature:\n  keyFile: k.pub\n":                                                                     "c.yaml:2:",
+	} {
+		_, err := Parse("c.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), line) {
+			t.Errorf("%q: error %v, want one starting %s", src, err, line)
+		}
+	}
+}

@@ -65,6 +65,16 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   services: {}   # e.g. {web: {memory: 1g, public: true, tmpfs: [/var/cache/app]}}
 #   images: {}     # e.g. {nginx: {memory: 256m}, "postgres:17": {pids: 512}}
 
+# The signature every image audited with --image must carry (image-signature):
+# a cosign public key, or a keyless identity and issuer (exact, or *Regexp
+# for a Go regular expression) with an offline trustedRoot; paths are taken
+# from this file's folder. Signature flags on the command line replace it.
+# imageSignature:
+#   key: cosign.pub
+#   certificateIdentity: ""          # e.g. release@example.com
+#   certificateOidcIssuer: ""        # e.g. https://token.actions.githubusercontent.com
+#   trustedRoot: ""                  # e.g. trusted_root.json
+
 # Enforcement (dockguard enforce plugin / proxy): mode enforce, warn or audit;
 # findings at or above minSeverity deny; per-rule deny, warn or off; exemptions.
 # enforce:
