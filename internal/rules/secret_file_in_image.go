@@ -47,6 +47,13 @@ func init() {
 						continue
 					}
 					seen[s.Kind] = true
+					if strings.HasPrefix(s.Kind, "generic-") {
+						// gitleaks' generic rule: a high-entropy value
+						// assigned to a key-like name, which code does
+						// too; a lead to check, not a known secret format.
+						r.ReportSeverity(Medium, im.Subject, f.At, "possible secret (%s: a high-entropy value under a key-like name) in /%s line %d%s", s.Kind, f.Path, s.Line, where)
+						continue
+					}
 					r.Report(im.Subject, f.At, "%s in /%s line %d%s", s.Kind, f.Path, s.Line, where)
 				}
 			}

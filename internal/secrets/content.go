@@ -155,8 +155,12 @@ func splitRules(cfg config.Config) (*contentRules, error) {
 // Content finds secrets in a text file's content with gitleaks' default
 // detector rules (rule IDs as kinds) and with Known's formats, one match per
 // line: a line Known explains keeps Known's kind, and gitleaks' generic rule
-// yields to its other rules. Safe for concurrent use; text is not kept.
-func Content(text string) ([]ContentMatch, error) {
+// yields to its other rules. path is the file's path (relative to its
+// root): gitleaks' path allowlists apply to its rules (dependency folders
+// such as node_modules, vendor and site-packages, lock files, go.sum),
+// where its generic rule otherwise flags code; Known's formats are looked
+// for everywhere. Safe for concurrent use; text is not kept.
+func Content(path, text string) ([]ContentMatch, error) {
 	var out []ContentMatch
 	lines := map[int]bool{}
 	for _, m := range Known(text) {
@@ -168,7 +172,7 @@ func Content(text string) ([]ContentMatch, error) {
 			out = append(out, ContentMatch{Kind: m.Kind, Line: line})
 		}
 	}
-	found, err := gitleaksContent(text)
+	found, err := gitleaksContent(path, text)
 	// Specific rules first, so that they name the line.
 	sort.SliceStable(found, func(i, j int) bool { return !isGeneric(found[i].Kind) && isGeneric(found[j].Kind) })
 	for _, m := range found {
@@ -190,7 +194,7 @@ func isGeneric(kind string) bool { return strings.Contains(kind, "generic") }
 // gitleaksContent runs each gitleaks rule where its keywords occur: a line
 // rule on the line of each hit and the next, a whole-text rule once on the
 // whole text. Matches are deduplicated by rule and line.
-func gitleaksContent(text string) ([]ContentMatch, error) {
+func gitleaksContent(path, text string) ([]ContentMatch, error) {
 	cr, err := gitleaksRules()
 	if err != nil {
 		return nil, err
@@ -246,7 +250,7 @@ func gitleaksContent(text string) ([]ContentMatch, error) {
 		}
 		lineAt += strings.Count(text[counted:start], "\n")
 		counted = start
-		for _, f := range cr.rules[rule].d.Detect(detect.Fragment{Raw: text[start:stop], StartLine: lineAt}) {
+		for _, f := range cr.rules[rule].d.Detect(detect.Fragment{Raw: text[start:stop], StartLine: lineAt, FilePath: path}) {
 			k := key{f.RuleID, f.StartLine + 1} // gitleaks counts lines from 0
 			if !seen[k] {
 				seen[k] = true

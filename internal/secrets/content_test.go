@@ -36,7 +36,7 @@ func TestContentGitleaksRules(t *testing.T) {
 		if k := Known(c.text); len(k) > 0 {
 			t.Errorf("%s: Known finds it too (%v): pick a sample only gitleaks finds", c.kind, k)
 		}
-		got, err := Content(c.text)
+		got, err := Content("app/settings.conf", c.text)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,7 +48,7 @@ func TestContentGitleaksRules(t *testing.T) {
 
 func TestContentKeepsKnown(t *testing.T) {
 	text := "a\nurl=https://deploy:" + rnd(9, 20, alnum) + "@git.example.com/x.git\nb\n"
-	got, err := Content(text)
+	got, err := Content("app/settings.conf", text)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestContentKeepsKnown(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 	// One match per line: gitleaks' Stripe rule and Known's agree.
-	got, _ = Content("x\n\nSTRIPE=" + "sk_live_" + rnd(10, 24, alnum) + "\n")
+	got, _ = Content("app/settings.conf", "x\n\nSTRIPE="+"sk_live_"+rnd(10, 24, alnum)+"\n")
 	if want := []ContentMatch{{KindStripeSecret, 3}}; !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
 	}
@@ -92,7 +92,7 @@ func TestContentLikeWholeText(t *testing.T) {
 		for _, f := range full.DetectString(text) {
 			want = append(want, fmt.Sprintf("%s:%d", f.RuleID, f.StartLine+1))
 		}
-		got, err := gitleaksContent(text)
+		got, err := gitleaksContent("app/settings.conf", text)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestContentConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 50 {
 				c := samples[(g+i)%len(samples)]
-				got, err := Content(c.text)
+				got, err := Content("app/settings.conf", c.text)
 				if err != nil || !slices.ContainsFunc(got, func(m ContentMatch) bool { return m.Kind == c.kind }) {
 					select {
 					case errs <- fmt.Sprintf("%s: got %v, %v", c.kind, got, err):
@@ -153,7 +153,7 @@ func BenchmarkContent(b *testing.B) {
 	}
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		if _, err := Content(string(text)); err != nil {
+		if _, err := Content("app/settings.conf", string(text)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -172,7 +172,7 @@ func TestContentLongLine(t *testing.T) {
 		fmt.Fprintf(&b, `{key:"k%d",token:null,auth:%d},`, r.IntN(100), i)
 	}
 	b.WriteString("\nend\n")
-	got, err := Content(b.String())
+	got, err := Content("app/settings.conf", b.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func FuzzContent(f *testing.F) {
 	f.Add("key\n\nkey=" + strings.Repeat("x", 5000) + "\nkey")
 	f.Add("\n\n\nkey")
 	f.Fuzz(func(t *testing.T, text string) {
-		got, err := Content(text)
+		got, err := Content("app/settings.conf", text)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,4 +201,25 @@ func FuzzContent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestContentPathAllowlist: gitleaks' path allowlists apply to its rules
+// (a generic key assignment in node_modules, site-packages or vendor is
+// not reported) while Known's formats are found there too.
+func TestContentPathAllowlist(t *testing.T) {
+	key := rnd(7, 32, "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+	text := "[db]\napi_key = \"" + key + "\"\n"
+	got, err := Content("srv/app/settings.ini", text)
+	if err != nil || len(got) != 1 || got[0].Kind != "generic-api-key" {
+		t.Fatalf("app file: %v %+v", err, got)
+	}
+	for _, p := range []string{"app/node_modules/lib/settings.ini", "usr/lib/python3.11/site-packages/lib/settings.ini", "src/vendor/github.com/acme/lib/settings.ini"} {
+		if got, err := Content(p, text); err != nil || len(got) != 0 {
+			t.Errorf("%s: want nothing, got %v %+v", p, err, got)
+		}
+		token := "ghp_" + rnd(8, 36, alnum)
+		if got, _ := Content(p, "TOKEN="+token+"\n"); len(got) != 1 {
+			t.Errorf("%s: a GitHub token is not found: %+v", p, got)
+		}
+	}
 }

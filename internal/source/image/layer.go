@@ -156,7 +156,7 @@ func scanLayerHash(r io.Reader, opt *Options, index int, hashRaw bool) (*layerSc
 		}
 		ls.Files = append(ls.Files, f)
 		if len(content) > 0 {
-			cs.scan(len(ls.Files)-1, content)
+			cs.scan(len(ls.Files)-1, f.path, content)
 		}
 	}
 	// The rest of the stream (tar padding) counts for the digests.
@@ -259,6 +259,7 @@ type contentScan struct {
 
 type contentJob struct {
 	index int
+	path  string
 	text  []byte
 }
 
@@ -280,7 +281,7 @@ func newContentScan(maxFile int64) *contentScan {
 			// The buffer goes back for the next file once scanned: nothing
 			// may keep the text (matches keep only their kind and line).
 			text := unsafe.String(unsafe.SliceData(j.text), len(j.text))
-			found, err := secrets.Content(text)
+			found, err := secrets.Content(j.path, text)
 			if err != nil && c.err == nil {
 				c.err = err
 			}
@@ -309,7 +310,9 @@ func (c *contentScan) buffer(n int) []byte {
 func (c *contentScan) giveBack(b []byte) { c.free <- b[:0] }
 
 // scan queues the text of file index (a lent buffer).
-func (c *contentScan) scan(index int, text []byte) { c.jobs <- contentJob{index, text} }
+func (c *contentScan) scan(index int, path string, text []byte) {
+	c.jobs <- contentJob{index, path, text}
+}
 
 // wait returns what the scan found once every queued file is scanned.
 func (c *contentScan) wait() ([]fileSecrets, error) {
