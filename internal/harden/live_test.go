@@ -2,7 +2,6 @@ package harden_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -273,25 +272,7 @@ func liveResolve(t *testing.T, ctx context.Context, d *testenv.Daemon) {
 	digest, _ := img.Digest()
 
 	ref := inside.Addr().String() + "/app:1.0"
-	pull, err := d.Client.ImagePull(ctx, ref, client.ImagePullOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(pull)
-	for {
-		var m struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if m.Error != "" {
-			t.Fatalf("pull %s: %s", ref, m.Error)
-		}
-	}
-	pull.Close()
+	d.Pull(t, ref)
 	srv.Close()
 	outside.Close()
 

@@ -1,12 +1,16 @@
 package testenv
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
 	"testing"
 
+	"github.com/moby/moby/client"
 	"golang.org/x/sys/unix"
 )
 
@@ -51,4 +55,29 @@ func (d *Daemon) Listen(t testing.TB, addr string) net.Listener {
 		t.Fatalf("listening on %s in the daemon's network namespace: %v", addr, r.err)
 	}
 	return r.ln
+}
+
+// Pull pulls ref into the daemon and fails the test on any error the
+// pull stream reports (the API call itself succeeds for a failed pull).
+func (d *Daemon) Pull(t testing.TB, ref string) {
+	t.Helper()
+	pull, err := d.Client.ImagePull(context.Background(), ref, client.ImagePullOptions{})
+	if err != nil {
+		t.Fatalf("pull %s: %v", ref, err)
+	}
+	defer pull.Close()
+	dec := json.NewDecoder(pull)
+	for {
+		var m struct {
+			Error string `json:"error"`
+		}
+		if err := dec.Decode(&m); err == io.EOF {
+			return
+		} else if err != nil {
+			t.Fatalf("pull %s: %v", ref, err)
+		}
+		if m.Error != "" {
+			t.Fatalf("pull %s: %s", ref, m.Error)
+		}
+	}
 }

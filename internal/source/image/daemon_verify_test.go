@@ -2,7 +2,6 @@ package image
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -22,7 +21,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/moby/moby/client"
 )
 
 // TestDaemonSignature: the private daemon pulls a cosign-signed image from
@@ -62,25 +60,7 @@ func TestDaemonSignature(t *testing.T) {
 	priv, pub := sigtest.KeyPair(t, dir)
 	sigtest.Sign(t, digest.String(), priv, false)
 
-	pull, err := d.Client.ImagePull(ctx, host+"/app:1", client.ImagePullOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(pull)
-	for {
-		var m struct {
-			Error string `json:"error"`
-		}
-		if err := dec.Decode(&m); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		if m.Error != "" {
-			t.Fatalf("pull: %s", m.Error)
-		}
-	}
-	pull.Close()
+	d.Pull(t, host+"/app:1")
 
 	keyV, err := imagesig.New(imagesig.Policy{KeyFile: pub})
 	if err != nil {
