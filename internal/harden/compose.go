@@ -261,14 +261,12 @@ func (s *svc) harden() {
 	indent := strings.Repeat(" ", s.m.Content[0].Column-1)
 	// The image's own start and user count when the daemon holds it (the
 	// audit of a compose file alone cannot see them).
-	_, epSet := s.spec.At[container.FieldEntrypoint]
-	_, cmdSet := s.spec.At[container.FieldCmd]
 	c := s.spec.Config
 	info := s.opt.image(c.Image)
-	drop := s.f["root-start-drop"] || (info != nil && dropsPrivileges(info.starts(c.Entrypoint, c.Cmd, epSet, cmdSet)))
+	drop := s.f["root-start-drop"] || (info != nil && dropsPrivileges(info.starts(s.spec)))
 	_, userKey := mapPair(s.m, "user")
-	if s.f["root-user"] && !drop && !epSet && userKey == nil && info.nonRootUser() == "" && writableFor(c.Image).User == "" {
-		if tool := info.entrypointDrop(); tool != "" {
+	if s.f["root-user"] && userKey == nil {
+		if tool := info.scriptDrop(s.spec, drop); tool != "" {
 			drop = true
 			s.note("root-user", "the image's entrypoint script switches user with %s", tool)
 		}
@@ -281,10 +279,9 @@ func (s *svc) harden() {
 	case userKey == nil && info.nonRootUser() != "":
 		s.note("root-user", "the image runs as its own user %s: no user set", info.nonRootUser())
 	default:
-		u := User
-		if own := writableFor(c.Image).User; own != "" {
-			u = own
-			s.note("root-user", "%s switches to its own user %s when started as root: user %s starts it as that user", c.Image, own, own)
+		u, own := userFor(c.Image)
+		if own {
+			s.note("root-user", "%s switches to its own user %s when started as root: user %s starts it as that user", c.Image, u, u)
 		}
 		if _, v := mapPair(s.m, "user"); v != nil {
 			if s.setScalar(v, `"`+u+`"`, "root-user", false) {

@@ -10,6 +10,7 @@ import (
 	"github.com/dockguard/dockguard/internal/audit"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/harden"
+	"github.com/dockguard/dockguard/internal/rules"
 )
 
 // copyDir copies a fixture folder (files only, recursively).
@@ -92,16 +93,7 @@ func TestComposeFixtures(t *testing.T) {
 				t.Errorf("%s: hardened file does not load: %v\n%s", f, a.Errors[0], res.New)
 				continue
 			}
-			for _, fd := range a.Findings {
-				if fd.Subject.Kind != facts.SubjectService {
-					continue
-				}
-				for _, s := range res.Fixed[fd.Subject.Name] {
-					if s == fd.Rule.Slug {
-						t.Errorf("%s: service %s still has %s after hardening: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
-					}
-				}
-			}
+			stillFixed(t, f, res, facts.SubjectService, a.Findings)
 			for _, s := range res.Fixed {
 				fixes += len(s)
 			}
@@ -109,4 +101,20 @@ func TestComposeFixtures(t *testing.T) {
 		}
 	}
 	t.Logf("%d compose hardenings, once per option set (%d fixes), idempotent and re-audited clean for the fixed controls; %d skipped as errors by design", hardened, fixes, skipped)
+}
+
+// stillFixed fails for every finding, on a subject of kind, of a rule
+// harden says it fixed for that subject.
+func stillFixed(t *testing.T, file string, res *harden.FileResult, kind string, findings []rules.Finding) {
+	t.Helper()
+	for _, fd := range findings {
+		if fd.Subject.Kind != kind {
+			continue
+		}
+		for _, s := range res.Fixed[fd.Subject.Name] {
+			if s == fd.Rule.Slug {
+				t.Errorf("%s: %s %s still has %s after hardening: %s\n%s", file, kind, fd.Subject.Name, s, fd.Message, res.New)
+			}
+		}
+	}
 }

@@ -59,16 +59,7 @@ func TestDockerfileFixtures(t *testing.T) {
 				t.Errorf("%s: not idempotent:\n%s\n---\n%s", f, res.New, again.New)
 			}
 			a := audit.Run(ctx, audit.Options{Paths: []string{path}, Config: opt.Config})
-			for _, fd := range a.Findings {
-				if fd.Subject.Kind != facts.SubjectStage {
-					continue
-				}
-				for _, s := range res.Fixed[fd.Subject.Name] {
-					if s == fd.Rule.Slug {
-						t.Errorf("%s: stage %s still has %s: %s\n%s", f, fd.Subject.Name, s, fd.Message, res.New)
-					}
-				}
-			}
+			stillFixed(t, f, res, facts.SubjectStage, a.Findings)
 			for _, s := range res.Fixed {
 				fixes += len(s)
 			}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/source/image"
 	"github.com/moby/moby/client"
 )
@@ -22,29 +23,35 @@ type ImageInfo struct {
 	User       string
 	Entrypoint []string
 	Cmd        []string
-	// scriptDrop reads the image, when asked, for an entrypoint script
+	// readDrop reads the image, when asked, for an entrypoint script
 	// that switches user (gosu, su-exec, … in the script), and names the
 	// tool ("" when none).
-	scriptDrop func() string
+	readDrop func() string
 }
 
-// entrypointDrop names the tool the image's own entrypoint switches user
-// with, read from the image's entrypoint script ("" when none or not
-// known). It reads the whole image once, so it is asked only when harden
-// would otherwise give a user.
-func (info *ImageInfo) entrypointDrop() string {
-	if info == nil || info.scriptDrop == nil {
+// scriptDrop names the tool the image's entrypoint script switches user
+// with, asked only when nothing else decides the container's user: it
+// keeps the image's entrypoint, its command does not switch user itself
+// (drop), and neither the image config nor the table gives a user. It
+// reads the whole image once ("" when none or not known).
+func (info *ImageInfo) scriptDrop(spec *container.Spec, drop bool) string {
+	if _, epSet := spec.At[container.FieldEntrypoint]; drop || epSet || info == nil || info.readDrop == nil ||
+		info.nonRootUser() != "" || writableFor(spec.Config.Image).User != "" {
 		return ""
 	}
-	return info.scriptDrop()
+	return info.readDrop()
 }
 
-// starts is what a container of this image runs: the entrypoint and
-// command it sets, else the image's (a new entrypoint drops the image's
-// command, as Docker does).
-func (info *ImageInfo) starts(entrypoint, cmd []string, entrypointSet, cmdSet bool) []string {
+// starts is what a container of spec runs: the entrypoint and command it
+// sets, else the image's (a new entrypoint drops the image's command, as
+// Docker does).
+func (info *ImageInfo) starts(spec *container.Spec) []string {
+	c := spec.Config
+	entrypoint, cmd := c.Entrypoint, c.Cmd
 	if info != nil {
-		if !entrypointSet {
+		_, epSet := spec.At[container.FieldEntrypoint]
+		_, cmdSet := spec.At[container.FieldCmd]
+		if !epSet {
 			entrypoint = info.Entrypoint
 			if !cmdSet {
 				cmd = info.Cmd
@@ -76,7 +83,7 @@ func DaemonImages(ctx context.Context, c *client.Client) func(ref string) *Image
 		var info *ImageInfo
 		if in, err := c.ImageInspect(ctx, ref); err == nil {
 			info = &ImageInfo{ID: in.ID, RepoDigests: in.RepoDigests}
-			info.scriptDrop = sync.OnceValue(func() string { return readDrop(ctx, c, ref) })
+			info.readDrop = sync.OnceValue(func() string { return imageDrop(ctx, c, ref) })
 			if in.Config != nil {
 				info.User, info.Entrypoint, info.Cmd = in.Config.User, in.Config.Entrypoint, in.Config.Cmd
 				for v := range in.Config.Volumes {
@@ -128,17 +135,12 @@ func (o Options) writablePaths(image string, lim Limits) (tmpfs, data []string) 
 	return tmpfs, keep
 }
 
-// readDrop streams the daemon's save of image ref through the image
+// imageDrop streams the daemon's save of image ref through the image
 // reader and returns the tool its entrypoint switches user with; "" when
 // none, or when the image cannot be read (harden then gives a user, as
 // without a daemon).
-func readDrop(ctx context.Context, c *client.Client, ref string) string {
-	rc, err := c.ImageSave(ctx, []string{ref})
-	if err != nil {
-		return ""
-	}
-	defer rc.Close()
-	res, err := image.ReadArchive(ctx, rc, "daemon:"+ref, ref, image.Options{})
+func imageDrop(ctx context.Context, c *client.Client, ref string) string {
+	res, err := image.ReadDaemon(ctx, c, "daemon:"+ref, ref, image.Options{})
 	if err != nil || res.Image.Config == nil || res.Image.Config.PrivilegeDrop == nil {
 		return ""
 	}

@@ -42,27 +42,11 @@ func TestHardenedAppsStillWork(t *testing.T) {
 
 	start := func(name string, spec *container.Spec) string {
 		t.Helper()
-		container.Map(spec) // the one mapper accepts what is created
-		hc := spec.HostConfig
-		hc.NetworkMode = "hnet"
-		res, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: spec.Config, HostConfig: hc})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		if _, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		// The client is a static busybox, which cannot resolve names: use
-		// the container's address.
-		in, err := d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ep := in.Container.NetworkSettings.Networks["hnet"]
-		if ep == nil || !ep.IPAddress.IsValid() {
+		_, ip := startOn(t, d, "hnet", name, spec)
+		if ip == "" {
 			t.Fatalf("%s has no address on hnet", name)
 		}
-		return ep.IPAddress.String()
+		return ip
 	}
 	answers := func(url string) {
 		t.Helper()
@@ -217,22 +201,9 @@ func TestHardenedGosuServiceStillWorks(t *testing.T) {
 		if !spec.HostConfig.ReadonlyRootfs {
 			t.Fatalf("%s: not hardened", name)
 		}
-		container.Map(spec)
-		hc := spec.HostConfig
-		hc.NetworkMode = "gnet"
-		res, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: spec.Config, HostConfig: hc})
-		if err != nil {
-			t.Fatalf("create %s: %v", name, err)
-		}
-		if _, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		in, err := d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		id, ip := startOn(t, d, "gnet", name, spec)
 		logs := func() string {
-			r, err := d.Client.ContainerLogs(ctx, res.ID, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
+			r, err := d.Client.ContainerLogs(ctx, id, client.ContainerLogsOptions{ShowStdout: true, ShowStderr: true})
 			if err != nil {
 				return err.Error()
 			}
@@ -241,14 +212,13 @@ func TestHardenedGosuServiceStillWorks(t *testing.T) {
 			_, _ = io.Copy(&b, r)
 			return b.String()
 		}
-		ep := in.Container.NetworkSettings.Networks["gnet"]
-		if ep == nil || !ep.IPAddress.IsValid() {
+		if ip == "" {
 			t.Fatalf("%s: not running (no address on gnet); logs: %q", name, logs())
 		}
-		if !answersOn(t, d, "gnet", ep.IPAddress.String()+" 8080") {
+		if !answersOn(t, d, "gnet", ip+" 8080") {
 			t.Fatalf("%s: the hardened service does not answer; logs: %q", name, logs())
 		}
-		in, err = d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
+		in, err := d.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -396,4 +366,31 @@ func TestHardenedGosuServiceStillWorks(t *testing.T) {
 	if !strings.Contains(fmt.Sprint(rec.Notes), "PID 1 runs as uid 10001") || !strings.Contains(rec.Hardened.Line, "--user "+harden.User) {
 		t.Errorf("engine-dropper: the unseen switch is not noted: %s %v", rec.Hardened.Line, rec.Notes)
 	}
+}
+
+// startOn creates and starts a container from spec (through the one mapper,
+// which must accept it) on network, and returns its ID and its address
+// there ("" when it has none: it is not running). Tests reach it by
+// address: their client is a static busybox, which cannot resolve names.
+func startOn(t *testing.T, d *testenv.Daemon, network, name string, spec *container.Spec) (id, ip string) {
+	t.Helper()
+	ctx := context.Background()
+	container.Map(spec)
+	hc := spec.HostConfig
+	hc.NetworkMode = api.NetworkMode(network)
+	res, err := d.Client.ContainerCreate(ctx, client.ContainerCreateOptions{Name: name, Config: spec.Config, HostConfig: hc})
+	if err != nil {
+		t.Fatalf("create %s: %v", name, err)
+	}
+	if _, err := d.Client.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	in, err := d.Client.ContainerInspect(ctx, res.ID, client.ContainerInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ep := in.Container.NetworkSettings.Networks[network]; ep != nil && ep.IPAddress.IsValid() {
+		ip = ep.IPAddress.String()
+	}
+	return res.ID, ip
 }

@@ -256,33 +256,28 @@ func (h *runHardener) note(rule, format string, args ...any) {
 	h.notes = append(h.notes, Note{Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
-// user is the user given to a container of image that would run as root:
-// the image's own service user when harden knows it (see writableTable),
-// else the numeric User.
+// user is the user given to a container of image that would run as root
+// (userFor), with a note when it is the image's own.
 func (h *runHardener) user(image string) string {
-	if u := writableFor(image).User; u != "" {
+	u, own := userFor(image)
+	if own {
 		h.note("root-user", "%s switches to its own user %s when started as root: --user %s starts it as that user", image, u, u)
-		return u
 	}
-	return User
+	return u
 }
 
 func (h *runHardener) harden() {
 	c, hc := h.spec.Config, h.spec.HostConfig
 	// What the container runs: the line's entrypoint and command, else
 	// the image's when the daemon holds it.
-	_, epSet := h.spec.At[container.FieldEntrypoint]
-	_, cmdSet := h.spec.At[container.FieldCmd]
 	info := h.opt.image(c.Image)
-	drop := dropsPrivileges(info.starts(c.Entrypoint, c.Cmd, epSet, cmdSet))
+	drop := dropsPrivileges(info.starts(h.spec))
 
 	// User.
 	if _, set := h.spec.At[container.FieldUser]; !set {
-		if !drop && !epSet && info.nonRootUser() == "" && writableFor(c.Image).User == "" {
-			if tool := info.entrypointDrop(); tool != "" {
-				drop = true
-				h.note("root-user", "the image's entrypoint script switches user with %s", tool)
-			}
+		if tool := info.scriptDrop(h.spec, drop); tool != "" {
+			drop = true
+			h.note("root-user", "the image's entrypoint script switches user with %s", tool)
 		}
 		switch u := info.nonRootUser(); {
 		case drop:

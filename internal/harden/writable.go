@@ -57,6 +57,15 @@ var writableTable = map[string]Writable{
 	"rabbitmq": {Data: []string{"/var/lib/rabbitmq"}, User: "rabbitmq"},
 }
 
+// userFor is the user harden gives a container of image that would run as
+// root: the table's service user (own), else the numeric User.
+func userFor(image string) (user string, own bool) {
+	if u := writableFor(image).User; u != "" {
+		return u, true
+	}
+	return User, false
+}
+
 // writableFor is the table entry of an image reference.
 func writableFor(image string) Writable {
 	repo, _ := splitImage(image)

@@ -24,6 +24,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/moby/moby/client"
 )
 
 // Options bound what reading an image may cost.
@@ -346,6 +347,14 @@ func loadDaemon(ctx context.Context, ref, rest string, opt Options) (*Result, er
 		return nil, err
 	}
 	defer c.Close()
+	return ReadDaemon(ctx, c, ref, rest, opt)
+}
+
+// ReadDaemon reads image rest (a reference or ID) from the daemon c talks
+// to, streaming its save through the archive reader; ref names it in the
+// report.
+func ReadDaemon(ctx context.Context, c *client.Client, ref, rest string, opt Options) (*Result, error) {
+	opt = opt.withDefaults()
 	ins, err := c.ImageInspect(ctx, rest)
 	if err != nil {
 		return nil, err
