@@ -54,7 +54,7 @@ enforce:
   minSeverity: medium
   rules: {root-user: deny, DG330: warn}
   exempt:
-    images: [ghcr.io/acme/agent]
+    images: [ghcr.io/acme/agent, "ghcr.io/acme/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
     labels: [acme.exempt=true]
 `))
 	if err != nil {
@@ -65,7 +65,8 @@ enforce:
 		r.MaxPids != 4096 || r.MaxRestartRetries != 5 || !r.NoDigestPinning || r.AllowedCapabilities[0] != "NET_ADMIN" ||
 		r.TrustedRegistries[0] != "ghcr.io/acme" || r.SensitivePaths[0] != "/srv/secrets" || r.SUIDAllow[0] != "/usr/bin/ping" ||
 		r.TrustLabel != "acme.trust" || r.TenantLabel != "acme.tenant" || c.Enforce.Mode != "warn" ||
-		c.Enforce.MinSeverity != rules.Medium || c.Enforce.Rules["root-user"] != "deny" || c.Enforce.Exempt.Images[0] != "ghcr.io/acme/agent" {
+		c.Enforce.MinSeverity != rules.Medium || c.Enforce.Rules["root-user"] != "deny" || len(c.Enforce.Exempt.Images) != 1 || !strings.HasSuffix(c.Enforce.Exempt.Images[0], "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") ||
+		len(c.Enforce.Warnings) != 2 || !strings.Contains(c.Enforce.Warnings[0], "not honoured") || !strings.Contains(c.Enforce.Warnings[1], "labels is removed") {
 		t.Errorf("parsed %+v", c)
 	}
 }

@@ -40,19 +40,23 @@ type Enforce struct {
 	MaxBody int64
 	// Exempt requests are allowed and logged.
 	Exempt Exemptions
+	// Warnings are settings that were read and are not honoured (removed
+	// keys): the plugin logs them and starts, since a plugin that does
+	// not start makes dockerd refuse every request.
+	Warnings []string
 }
 
-// Exemptions name what enforcement lets through unjudged.
+// Exemptions name what enforcement lets through unjudged: only what the
+// requester cannot choose. Names, labels and tags are chosen by whoever
+// sends the request, so they exempt nothing.
 type Exemptions struct {
-	// Images are repositories (ghcr.io/acme/agent) or digests
-	// (sha256:…); a repository matches every tag and digest of it.
+	// Images are image digests (sha256:…, a manifest digest or an image
+	// ID) or repository@sha256:… references; a create is exempt only when
+	// it names the image by that digest.
 	Images []string
-	// Names are container names.
-	Names []string
-	// Labels are "key" or "key=value".
-	Labels []string
-	// Users are TLS client identities (the certificate's common name the
-	// daemon passes as User under --tlsverify).
+	// Users are client identities: the TLS client certificate's common
+	// name (the proxy), the authorization request's User (the plugin,
+	// under dockerd --tlsverify).
 	Users []string
 }
 
@@ -187,19 +191,21 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 	}
 	if x := f.Exempt; x != nil {
 		for _, s := range x.Images {
-			if strings.TrimSpace(s.Value) == "" {
+			v := strings.TrimSpace(s.Value)
+			if v == "" {
 				return e, fail(s.Line, "enforce.exempt.images: empty image")
 			}
-			e.Exempt.Images = append(e.Exempt.Images, s.Value)
+			if !digestRef(v) {
+				e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.exempt.images: %q is not honoured: only a digest (sha256:…, or repository@sha256:…) exempts, since a tag is chosen by the requester", s.Line, v))
+				continue
+			}
+			e.Exempt.Images = append(e.Exempt.Images, v)
 		}
 		for _, s := range x.Names {
-			e.Exempt.Names = append(e.Exempt.Names, strings.TrimPrefix(s.Value, "/"))
+			e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.exempt.names is removed and not honoured (%q): a container name is chosen by the requester; exempt by image digest or client identity", s.Line, s.Value))
 		}
 		for _, s := range x.Labels {
-			if k, _, _ := strings.Cut(s.Value, "="); k == "" {
-				return e, fail(s.Line, "enforce.exempt.labels: %q has no key", s.Value)
-			}
-			e.Exempt.Labels = append(e.Exempt.Labels, s.Value)
+			e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.exempt.labels is removed and not honoured (%q): labels are chosen by the requester; exempt by image digest or client identity", s.Line, s.Value))
 		}
 		for _, s := range x.Users {
 			if s.Value == "" {
@@ -209,4 +215,22 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		}
 	}
 	return e, nil
+}
+
+// digestRef reports whether an exemption names an image by digest:
+// sha256:<64 hex> alone or after repository@.
+func digestRef(v string) bool {
+	if _, dg, ok := strings.Cut(v, "@"); ok {
+		v = dg
+	}
+	hex, ok := strings.CutPrefix(v, "sha256:")
+	if !ok || len(hex) != 64 {
+		return false
+	}
+	for _, c := range hex {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }

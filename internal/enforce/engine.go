@@ -2,7 +2,6 @@ package enforce
 
 import (
 	"context"
-	"strings"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -42,18 +41,15 @@ func (e *EngineImages) ContainerUser(ctx context.Context, id string) (string, bo
 	return res.Container.Config.User, true, nil
 }
 
-// ImageDigests implements ImageDigests: the image's ID and the digests of
-// its repository references.
-func (e *EngineImages) ImageDigests(ctx context.Context, ref string) ([]string, error) {
-	res, err := e.Client.ImageInspect(ctx, ref)
+// Network implements Networks: the daemon resolves a name, full ID or ID
+// prefix.
+func (e *EngineImages) Network(ctx context.Context, ref string) (string, string, bool, error) {
+	res, err := e.Client.NetworkInspect(ctx, ref, client.NetworkInspectOptions{})
 	if err != nil {
-		return nil, err
-	}
-	out := []string{res.ID}
-	for _, rd := range res.RepoDigests {
-		if _, dg, ok := strings.Cut(rd, "@"); ok {
-			out = append(out, dg)
+		if cerrdefs.IsNotFound(err) {
+			return "", "", false, nil
 		}
+		return "", "", false, err
 	}
-	return out, nil
+	return res.Network.Name, res.Network.Driver, true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -20,7 +21,9 @@ const (
 	kindBuildKit    = "buildkit"
 	kindPlugin      = "plugin"
 	kindArchivePut  = "archive-put"
-	kindJSONAllowed = "json" // allowed once its body decodes as JSON
+	kindJSONAllowed = "json" // allowed once its body decodes into the route's type
+	kindExecStart   = "exec-start"
+	kindAttach      = "attach" // a stream: only with Upgrade
 )
 
 type route struct {
@@ -51,7 +54,7 @@ var routes = func() []route {
 		{"GET", "/containers/{id}/archive", kindAllow},
 		{"HEAD", "/containers/{id}/archive", kindAllow},
 		{"PUT", "/containers/{id}/archive", kindArchivePut},
-		{"GET", "/containers/{id}/attach/ws", kindAllow},
+		{"GET", "/containers/{id}/attach/ws", kindAttach},
 		{"POST", "/containers/{id}/start", kindAllow},
 		{"POST", "/containers/{id}/stop", kindAllow},
 		{"POST", "/containers/{id}/restart", kindAllow},
@@ -60,14 +63,14 @@ var routes = func() []route {
 		{"POST", "/containers/{id}/unpause", kindAllow},
 		{"POST", "/containers/{id}/wait", kindAllow},
 		{"POST", "/containers/{id}/resize", kindAllow},
-		{"POST", "/containers/{id}/attach", kindAllow},
+		{"POST", "/containers/{id}/attach", kindAttach},
 		{"POST", "/containers/{id}/rename", kindAllow},
 		{"POST", "/containers/{id}/update", kindUpdate},
 		{"POST", "/containers/{id}/exec", kindExec},
 		{"DELETE", "/containers/{id}", kindAllow},
 
 		{"GET", "/exec/{id}/json", kindAllow},
-		{"POST", "/exec/{id}/start", kindAllow},
+		{"POST", "/exec/{id}/start", kindExecStart},
 		{"POST", "/exec/{id}/resize", kindAllow},
 
 		{"GET", "/images/json", kindAllow},
@@ -142,10 +145,13 @@ var reVersion = regexp.MustCompile(`^/v[0-9][0-9.]*(/|$)`)
 
 // target is a request path as the daemon routes it.
 type target struct {
-	path   string            // decoded, without the version prefix
-	route  *route            // nil: not on the allow-list
-	params map[string]string // {id}, {name}, {*}
-	query  url.Values
+	path string // decoded, without the version prefix
+	// version is the API version the path names ("1.41"), "" for none
+	// (the daemon then uses its own).
+	version string
+	route   *route            // nil: not on the allow-list
+	params  map[string]string // {id}, {name}, {*}
+	query   url.Values
 }
 
 var errUnclean = errors.New("the path is not clean (the daemon would redirect it)")
@@ -169,13 +175,15 @@ func parseTarget(method, raw string) (*target, error) {
 	if err != nil {
 		return nil, err
 	}
+	version := ""
 	if m := reVersion.FindStringIndex(p); m != nil {
+		version = strings.TrimSuffix(p[2:m[1]], "/")
 		p = "/" + p[m[1]:]
 		if m[1] > 0 && p == "/" {
 			p = strings.TrimSuffix(p, "/")
 		}
 	}
-	t := &target{path: p, query: q}
+	t := &target{path: p, query: q, version: version}
 	segs := strings.Split(p, "/")
 	for i := range routes {
 		r := &routes[i]
@@ -222,4 +230,35 @@ func match(pattern, segs []string) (map[string]string, bool) {
 		}
 	}
 	return params, len(pattern) == len(segs)
+}
+
+// ReadsBody reports whether a route's body is read and judged: the
+// proxy reads it whole before deciding, and forwards exactly it.
+func ReadsBody(t *target) bool {
+	if t == nil || t.route == nil {
+		return false
+	}
+	switch t.route.kind {
+	case kindCreate, kindUpdate, kindExec, kindExecStart, kindVolume, kindService, kindJSONAllowed, kindPlugin:
+		return true
+	}
+	return t.route.pattern == "/containers/{id}/start"
+}
+
+// versionBelow reports whether an API version is lower than major.minor;
+// a version that does not parse counts as lower.
+func versionBelow(v string, major, minor int) bool {
+	a, b, _ := strings.Cut(v, ".")
+	if b2, _, ok := strings.Cut(b, "."); ok {
+		b = b2
+	}
+	x, err1 := strconv.Atoi(a)
+	y, err2 := strconv.Atoi(b)
+	if b == "" {
+		y, err2 = 0, nil
+	}
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	return x < major || x == major && y < minor
 }

@@ -1,0 +1,270 @@
+package enforce
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+
+	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
+	apicontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+)
+
+// Networks resolves a network reference (name, full ID or ID prefix) as
+// the daemon does.
+type Networks interface {
+	// Network returns the network's name and driver; found is false when
+	// the daemon has no such network.
+	Network(ctx context.Context, ref string) (name, driver string, found bool, err error)
+}
+
+func (j *judgement) create(ctx context.Context, t *target, r *Request) {
+	if !j.body(r) {
+		return
+	}
+	c, err := DecodeCreate(r.RequestBody)
+	if err != nil {
+		j.failClosed("body-undecodable", "the body does not decode as the daemon reads it: %v", truncate(err.Error(), 160))
+		return
+	}
+	if unknown := unknownKeys(r.RequestBody, reflect.TypeFor[CreateBody]()); len(unknown) > 0 {
+		j.failClosed("unknown-field", "%s", truncate((&unknownFieldError{unknown}).Error(), 300))
+		return
+	}
+	if c.Config == nil {
+		j.failClosed("body-undecodable", "the body has no container configuration")
+		return
+	}
+	if c.Mixed {
+		// dockerd 20.10 to 26 take Memory, MemorySwap, CpuShares,
+		// CpusetCpus, VolumeDriver and Cpuset from the top level when the
+		// HostConfig object leaves them zero; 27 and later ignore them.
+		j.failClosed("hostconfig-top-level", "HostConfig fields at the top level of the body beside a HostConfig object are read differently by different daemon versions; put them in HostConfig")
+		return
+	}
+	cfg := &c.Config.Config
+	name := strings.TrimPrefix(t.query.Get("name"), "/")
+	j.subject = "container " + name
+	if name == "" {
+		j.subject = "container (unnamed)"
+	}
+	j.subject += " image " + cfg.Image
+	if why := j.d.exempt(cfg.Image); why != "" {
+		j.reason = why
+		return
+	}
+	hc := &apicontainer.HostConfig{}
+	if c.HostConfig != nil {
+		hc = &c.HostConfig.HostConfig
+		j.deniedFields("HostConfig", c.HostConfig)
+	}
+	j.deniedFields("Config", c.Config)
+	if c.NetworkingConfig != nil {
+		j.deniedFields("NetworkingConfig", c.NetworkingConfig)
+	}
+	spec := &container.Spec{
+		Config:     cfg,
+		HostConfig: hc,
+		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: name},
+		Origin:     facts.Location{Engine: "api", Object: "POST /containers/create"},
+	}
+	// A network named by ID, name or prefix may be the host network.
+	if mode := string(hc.NetworkMode); userDefinedNetwork(mode) {
+		switch host, why := j.hostNetwork(ctx, mode); {
+		case why != "":
+			j.failClosed("network-unresolved", "network %q cannot be resolved (%s): a name, ID or ID prefix may name the host network", truncate(mode, 60), why)
+		case host:
+			resolved := *hc
+			resolved.NetworkMode = "host"
+			spec.HostConfig = &resolved
+		}
+	}
+	j.endpoints(hc, c.NetworkingConfig)
+	imageMissing := false
+	if cfg.User == "" && cfg.Image != "" {
+		switch user, found, err := j.d.imageUser(ctx, cfg.Image); {
+		case err != nil:
+			if j.d.cfg.UnknownImageUser != "allow" {
+				j.check("image-user-unknown", "start dockguard with access to the daemon's API, or set enforce.unknownImageUser: allow",
+					"the user of image %s cannot be asked (%v); judged as root", cfg.Image, truncate(err.Error(), 80))
+			}
+			spec.Image = &facts.Container{User: facts.SetAt("root", spec.Origin)}
+		case !found:
+			// Everything but the image's user is judged. When nothing
+			// else denies, the daemon answers 404, the CLI pulls and
+			// creates again, and that create is judged with the image
+			// present.
+			imageMissing = true
+			spec.Image = &facts.Container{User: facts.UnknownBecause[string](spec.Origin, "image "+cfg.Image+" is not present")}
+		case user == "":
+			spec.Image = &facts.Container{User: facts.Value[string]{Why: "the image's user (" + cfg.Image + " sets no USER): root"}}
+		default:
+			spec.Image = &facts.Container{User: facts.SetAt(user, facts.Location{Engine: "api", Object: "image " + cfg.Image, Field: "Config.User"})}
+		}
+	}
+	j.judge(container.Map(spec))
+	j.namespaces(hc)
+	if imageMissing && !j.denies() {
+		j.reason = "image " + cfg.Image + " is not present: the daemon will refuse the create and the retry after a pull is judged"
+	}
+}
+
+// denies reports whether what was found so far denies the request.
+func (j *judgement) denies() bool {
+	if j.denied {
+		return true
+	}
+	for _, v := range j.vs {
+		if v.Deny {
+			return true
+		}
+	}
+	return false
+}
+
+func (d *Decider) imageUser(ctx context.Context, ref string) (string, bool, error) {
+	if d.images == nil {
+		return "", false, errors.New("no daemon to ask")
+	}
+	return d.images.ImageUser(ctx, ref)
+}
+
+// userDefinedNetwork reports whether a network mode names a network
+// rather than a mode the daemon knows by name.
+func userDefinedNetwork(mode string) bool {
+	switch mode {
+	case "", "default", "bridge", "host", "none":
+		return false
+	}
+	return !strings.HasPrefix(mode, "container:") && !strings.HasPrefix(mode, "ns:")
+}
+
+// hostNetwork asks the daemon whether a network reference is the host
+// network; why is set when it cannot tell.
+func (j *judgement) hostNetwork(ctx context.Context, ref string) (host bool, why string) {
+	if ref == "host" {
+		return true, ""
+	}
+	n, ok := j.d.images.(Networks)
+	if !ok || j.d.images == nil {
+		return false, "no daemon to ask"
+	}
+	name, driver, found, err := n.Network(ctx, ref)
+	switch {
+	case err != nil:
+		return false, truncate(err.Error(), 80)
+	case !found:
+		return false, "" // the daemon refuses a network it does not have
+	}
+	return driver == "host" || name == "host", ""
+}
+
+// endpoints denies endpoint settings for networks other than the one
+// NetworkMode names: the daemon attaches the container to each network
+// EndpointsConfig names, and only NetworkMode is judged.
+func (j *judgement) endpoints(hc *apicontainer.HostConfig, nc *network.NetworkingConfig) {
+	if nc == nil {
+		return
+	}
+	mode := string(hc.NetworkMode)
+	for name := range nc.EndpointsConfig {
+		if name == mode {
+			continue
+		}
+		if (mode == "" || mode == "default" || mode == "bridge") && (name == "bridge" || name == "default") {
+			continue
+		}
+		j.check("network-endpoint", "name only the network of HostConfig.NetworkMode in NetworkingConfig.EndpointsConfig",
+			"NetworkingConfig.EndpointsConfig names network %q beside HostConfig.NetworkMode %q", truncate(name, 60), truncate(mode, 60))
+	}
+}
+
+// namespaces adds what the container rules do not decide on their own
+// from a create request: joining another container's namespaces or
+// mounts, an alternate runtime, volume plugins and image mounts.
+func (j *judgement) namespaces(h *apicontainer.HostConfig) {
+	if h == nil {
+		return
+	}
+	for _, m := range []struct{ name, v string }{
+		{"NetworkMode", string(h.NetworkMode)}, {"PidMode", string(h.PidMode)}, {"IpcMode", string(h.IpcMode)}, {"UTSMode", string(h.UTSMode)},
+	} {
+		if strings.HasPrefix(m.v, "container:") || strings.HasPrefix(m.v, "ns:") {
+			j.check("namespace-join", "give the container its own namespaces", "HostConfig.%s %q joins another container's or a path's namespace", m.name, truncate(m.v, 60))
+		}
+	}
+	if len(h.VolumesFrom) > 0 {
+		j.check("volumes-from", "mount named volumes instead of --volumes-from", "HostConfig.VolumesFrom inherits the mounts of %s", truncate(strings.Join(h.VolumesFrom, ","), 60))
+	}
+	if h.Runtime != "" && h.Runtime != "runc" && h.Runtime != "io.containerd.runc.v2" {
+		j.check("runtime", "leave --runtime unset", "HostConfig.Runtime %q is not the default runtime", truncate(h.Runtime, 40))
+	}
+	for i, m := range h.Mounts {
+		j.mount("HostConfig.Mounts", i, m)
+	}
+}
+
+// mount judges what the container rules do not of one mount: volume
+// plugins, local volumes that bind host paths, image mounts.
+func (j *judgement) mount(field string, i int, m mount.Mount) {
+	if m.Type == mount.TypeVolume && m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
+		dc := m.VolumeOptions.DriverConfig
+		if localBind(dc.Name, dc.Options) {
+			j.check("volume-bind", "use a bind mount the policy can judge, or a plain volume", "%s[%d]: a local-driver volume with o=bind mounts host path %q", field, i, truncate(dc.Options["device"], 60))
+		}
+		if dc.Name != "" && dc.Name != "local" {
+			j.check("volume-driver", "use the local volume driver", "%s[%d].VolumeOptions.DriverConfig.Name %q is a volume plugin, which mounts what it chooses", field, i, truncate(dc.Name, 40))
+		}
+	}
+	if m.Type == "image" {
+		j.check("image-mount", "copy the files into the image instead", "%s[%d]: image mounts are not judged", field, i)
+	}
+}
+
+func localBind(driver string, opts map[string]string) bool { return container.LocalBind(driver, opts) }
+
+// exempt allows an image named by an exempt digest. Exemptions by tag,
+// label or container name are chosen by the requester, so there are none.
+func (d *Decider) exempt(image string) string {
+	_, digest, hasDigest := strings.Cut(image, "@")
+	for _, im := range d.cfg.Exempt.Images {
+		want := im
+		if _, dg, ok := strings.Cut(im, "@"); ok {
+			want = dg
+			if !hasDigest || !sameRepo(image, im) {
+				continue
+			}
+		}
+		if (hasDigest && digest == want) || (!hasDigest && image == want) {
+			return "exempt image digest " + want
+		}
+	}
+	return ""
+}
+
+// sameRepo compares the repositories of two references named by digest.
+func sameRepo(a, b string) bool {
+	ra, _ := splitRef(a)
+	rb, _ := splitRef(b)
+	return ra == rb
+}
+
+// splitRef returns an image reference's repository (normalized with
+// docker.io/library for bare names) and digest.
+func splitRef(ref string) (repo, digest string) {
+	ref, digest, _ = strings.Cut(ref, "@")
+	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
+		ref = ref[:i]
+	}
+	first, _, hasSlash := strings.Cut(ref, "/")
+	switch {
+	case !hasSlash:
+		ref = "docker.io/library/" + ref
+	case !strings.ContainsAny(first, ".:") && first != "localhost":
+		ref = "docker.io/" + ref
+	}
+	return ref, digest
+}

@@ -1,0 +1,111 @@
+package enforce
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/dockguard/dockguard/internal/rules"
+)
+
+// checks are the enforcement checks a Judged field may name besides the
+// catalogue's rules.
+var checks = map[string]bool{
+	"namespace-join": true, "volumes-from": true, "runtime": true, "volume-bind": true, "volume-driver": true,
+	"image-mount": true, "network-endpoint": true, "exec-root": true, "exec-privileged": true, "upgrade-required": true,
+	"update-memory-unlimited": true, "update-memory-over-max": true, "update-swap-unlimited": true,
+	"update-pids-unlimited": true, "update-pids-over-max": true, "update-cpu-unlimited": true,
+	"update-restart-unlimited": true, "update-devices": true, "service-plugin": true, "plugin-change": true,
+	"build-network": true, "buildkit-session": true,
+}
+
+// Every field of every request type is classified, every entry names a
+// field that exists, and every judging rule exists: a moby upgrade that
+// adds a field fails here until the field is classified.
+func TestFieldTableComplete(t *testing.T) {
+	used := map[string]bool{}
+	for _, rt := range requestTypes {
+		for _, p := range FieldPaths(rt.Name, rt.Type) {
+			f, at, ok := Classify(p)
+			if !ok {
+				t.Errorf("field %s is not classified in fieldTable", p)
+				continue
+			}
+			used[at] = true
+			for q := at; ; {
+				used[q] = true
+				i := strings.LastIndexAny(q, ".[")
+				if i <= 0 {
+					break
+				}
+				q = q[:i]
+			}
+			if f.Class == 0 {
+				t.Errorf("%s: no class", at)
+			}
+		}
+	}
+	var stale []string
+	for p, f := range fieldTable {
+		if !used[p] {
+			stale = append(stale, p)
+		}
+		if f.Class == Judged && len(f.Rules) == 0 {
+			t.Errorf("%s is judged by no rule", p)
+		}
+		for _, r := range f.Rules {
+			if !checks[r] && len(rules.Lookup(r)) == 0 {
+				t.Errorf("%s names %q, neither a rule nor an enforcement check", p, r)
+			}
+		}
+	}
+	for p, f := range buildParams {
+		for _, r := range f.Rules {
+			if !checks[r] && len(rules.Lookup(r)) == 0 {
+				t.Errorf("build parameter %s names %q, neither a rule nor an enforcement check", p, r)
+			}
+		}
+	}
+	sort.Strings(stale)
+	for _, p := range stale {
+		t.Errorf("fieldTable entry %s names no field", p)
+	}
+}
+
+// The legacy fields dockerd 20.10 reads are in the types, where the
+// table can classify them.
+func TestLegacyFieldsPresent(t *testing.T) {
+	for _, want := range []string{"Config.MacAddress", "HostConfig.KernelMemory", "HostConfig.KernelMemoryTCP", "HostConfig.Capabilities", "Exec.Detach", "Service.Networks[].Target"} {
+		name, _, _ := strings.Cut(want, ".")
+		found := false
+		for _, rt := range requestTypes {
+			if rt.Name != name {
+				continue
+			}
+			for _, p := range FieldPaths(rt.Name, rt.Type) {
+				found = found || p == want
+			}
+		}
+		if !found {
+			t.Errorf("%s is not a field of the request types", want)
+		}
+	}
+}
+
+func TestSetFields(t *testing.T) {
+	c, err := DecodeCreate([]byte(`{"Image":"a","HostConfig":{"Sysctls":{"kernel.shm_rmid_forced":"1"},"MaskedPaths":[],"VolumeDriver":"local","OomScoreAdj":-500,"Mounts":[{"Type":"volume","Target":"/x","ClusterOptions":{}}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := setFields("HostConfig", reflect.ValueOf(c.HostConfig))
+	want := []string{"HostConfig.MaskedPaths", "HostConfig.Mounts[].ClusterOptions", "HostConfig.OomScoreAdj", "HostConfig.Sysctls"}
+	sort.Strings(got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("set fields %v, want %v", got, want)
+	}
+	c, _ = DecodeCreate([]byte(`{"Image":"a","HostConfig":{"MaskedPaths":null,"OomScoreAdj":10,"VolumeDriver":""}}`))
+	if got := setFields("HostConfig", reflect.ValueOf(c.HostConfig)); len(got) != 0 {
+		t.Errorf("unset fields reported: %v", got)
+	}
+}

@@ -1,0 +1,212 @@
+package enforce
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/dockguard/dockguard/internal/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/plugin"
+	"github.com/moby/moby/api/types/volume"
+)
+
+func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
+	var req ExecBody
+	if !j.decode(r, &req) {
+		return
+	}
+	id := t.params["id"]
+	j.subject = "exec in " + id
+	j.deniedFields("Exec", &req)
+	if req.Privileged {
+		j.check("exec-privileged", "drop --privileged from docker exec", "Privileged: docker exec --privileged gives the process every capability")
+	}
+	if j.d.cfg.AllowExecRoot {
+		return
+	}
+	user, how := req.User, "--user "+req.User
+	if strings.TrimSpace(user) == "" {
+		how = "the container's user"
+		unknown := j.d.cfg.UnknownImageUser != "allow" // the same setting as for creates
+		if j.d.images == nil {
+			if !unknown {
+				return
+			}
+			user = "root"
+			how += " (unknown: no daemon to ask)"
+		} else {
+			u, found, err := j.d.images.ContainerUser(ctx, id)
+			switch {
+			case err != nil:
+				if !unknown {
+					return
+				}
+				user, how = "root", how+" (unknown: "+truncate(err.Error(), 60)+")"
+			case !found:
+				return // the daemon answers 404
+			default:
+				user = u
+				if user == "" {
+					user = "root"
+				}
+			}
+		}
+	}
+	if container.IsRootUser(user) {
+		j.check("exec-root", "run docker exec with --user of an unprivileged user (or set enforce.allowExecRoot: true)", "User: exec as root (%s)", truncate(how, 80))
+	}
+}
+
+// execStart lets a detached exec start through; any other start is a
+// stream and must ask for the protocol switch.
+func (j *judgement) execStart(t *target, r *Request) {
+	j.subject = "exec " + t.params["id"]
+	var req ExecStartBody
+	if len(r.RequestBody) > 0 {
+		if !j.decode(r, &req) {
+			return
+		}
+	} else if cl, ok := header(r.RequestHeaders, "Content-Length"); !ok || strings.TrimSpace(cl) != "0" {
+		// The daemon reads a body it may not have forwarded (chunked).
+		j.failClosed("body-missing", "the exec start has no body to judge (chunked or not forwarded by the daemon)")
+		return
+	}
+	if !req.Detach {
+		j.upgrade(t, r)
+	}
+}
+
+func (j *judgement) update(t *target, r *Request) {
+	var u UpdateBody
+	if !j.decode(r, &u) {
+		return
+	}
+	j.subject = "container " + t.params["id"]
+	j.deniedFields("Update", &u)
+	const fix = "keep the container's limits; recreate it to change them under review"
+	if u.PidsLimit != nil && *u.PidsLimit <= 0 {
+		j.check("update-pids-unlimited", fix, "PidsLimit %d removes the PIDs limit", *u.PidsLimit)
+	}
+	if u.MemorySwap < 0 {
+		j.check("update-swap-unlimited", fix, "MemorySwap %d allows unlimited swap", u.MemorySwap)
+	}
+	if u.Memory < 0 {
+		j.check("update-memory-unlimited", fix, "Memory %d removes the memory limit", u.Memory)
+	}
+	if u.CPUQuota < 0 {
+		j.check("update-cpu-unlimited", fix, "CpuQuota %d removes the CPU limit", u.CPUQuota)
+	}
+	if u.NanoCPUs < 0 {
+		j.check("update-cpu-unlimited", fix, "NanoCpus %d is not a CPU limit", u.NanoCPUs)
+	}
+	if m := j.d.pol.Config.MaxMemory; m > 0 && u.Memory > m {
+		j.check("update-memory-over-max", fix, "Memory %d is over maxMemory %d", u.Memory, m)
+	}
+	if m := j.d.pol.Config.MaxPids; m > 0 && u.PidsLimit != nil && *u.PidsLimit > m {
+		j.check("update-pids-over-max", fix, "PidsLimit %d is over maxPids %d", *u.PidsLimit, m)
+	}
+	if len(u.Devices) > 0 || len(u.DeviceCgroupRules) > 0 || len(u.DeviceRequests) > 0 {
+		j.check("update-devices", fix, "Devices, DeviceCgroupRules, DeviceRequests: an update may not add devices")
+	}
+	switch rp := u.RestartPolicy; rp.Name {
+	case "always", "unless-stopped":
+		j.check("update-restart-unlimited", "use on-failure with a retry count", "RestartPolicy.Name %s restarts forever", rp.Name)
+	case "on-failure":
+		if rp.MaximumRetryCount <= 0 {
+			j.check("update-restart-unlimited", "use on-failure with a retry count", "RestartPolicy on-failure without a retry count restarts forever")
+		}
+	}
+}
+
+func (j *judgement) volume(r *Request) {
+	var v volume.CreateRequest
+	if !j.decode(r, &v) {
+		return
+	}
+	j.subject = "volume " + v.Name
+	j.deniedFields("Volume", &v)
+	if localBind(v.Driver, v.DriverOpts) {
+		j.check("volume-bind", "use a named volume without o=bind, or a bind mount the policy can judge", "DriverOpts: a local-driver volume with o=bind mounts host path %q", truncate(v.DriverOpts["device"], 60))
+	}
+	if v.Driver != "" && v.Driver != "local" {
+		j.check("volume-driver", "use the local volume driver", "Driver %q is a volume plugin, which mounts what it chooses", truncate(v.Driver, 40))
+	}
+}
+
+// network judges network create, connect and disconnect bodies: decoded
+// into the daemon's types so that nothing unknown passes.
+func (j *judgement) network(t *target, r *Request) {
+	switch t.route.pattern {
+	case "/networks/create":
+		var n network.CreateRequest
+		if j.decode(r, &n) {
+			j.subject = "network " + n.Name
+		}
+	case "/networks/{id}/connect":
+		var n network.ConnectRequest
+		if j.decode(r, &n) {
+			j.subject = "network " + t.params["id"] + " container " + n.Container
+		}
+	case "/networks/{id}/disconnect":
+		var n network.DisconnectRequest
+		if j.decode(r, &n) {
+			j.subject = "network " + t.params["id"] + " container " + n.Container
+		}
+	default:
+		j.failClosed("route-not-allowed", "%s is not judged", t.route.pattern)
+	}
+}
+
+// buildNetworks are the build network modes that keep the build in a
+// namespace of its own.
+var buildNetworks = map[string]bool{"": true, "default": true, "bridge": true, "none": true}
+
+func (j *judgement) build(t *target) {
+	keys := make([]string, 0, len(t.query))
+	for k := range t.query {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		vals := t.query[k]
+		f, known := buildParams[k]
+		switch {
+		case !known:
+			j.failClosed("build-parameter", "build parameter %q is not one dockguard knows (unknown parameters are denied)", truncate(k, 40))
+		case f.Class == DenySet && strings.Join(vals, "") != "":
+			j.check("build-parameter", "build without "+k, "build parameter %s is set: %s", k, f.Why)
+		}
+	}
+	if nm := t.query.Get("networkmode"); !buildNetworks[strings.ToLower(nm)] || len(t.query["networkmode"]) > 1 {
+		j.check("build-network", "build on the default network (no --network)", "build parameter networkmode %q puts the build's steps in another namespace than their own", truncate(nm, 60))
+	}
+	if t.query.Get("version") == "2" && !j.d.cfg.AllowBuilds {
+		j.check("buildkit-session", "set enforce.allowBuilds: true to allow BuildKit builds", "BuildKit builds run over gRPC that authorization cannot see")
+	}
+}
+
+func (j *judgement) plugin(t *target, r *Request) {
+	name := t.params["name"]
+	if name == "" {
+		name = t.query.Get("name")
+		if name == "" {
+			name = t.query.Get("remote")
+		}
+	}
+	j.subject = "plugin " + name
+	base, _, _ := strings.Cut(name, ":")
+	if j.d.self != "" && (base == j.d.self || strings.HasSuffix(base, "/"+j.d.self)) {
+		j.failClosed("plugin-self", "plugin %s is dockguard itself: it cannot be changed through the API it guards", truncate(name, 60))
+		return
+	}
+	if !j.d.cfg.AllowPlugins {
+		j.check("plugin-change", "manage plugins by hand, or set enforce.allowPlugins: true", "plugins run with the privileges they are granted; %s is not allowed", t.route.pattern)
+		return
+	}
+	switch t.route.pattern {
+	case "/plugins/pull", "/plugins/{name}/upgrade":
+		var p plugin.Privileges
+		j.decode(r, &p)
+	}
+}
