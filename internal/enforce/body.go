@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"sort"
 	"strings"
@@ -109,16 +108,21 @@ func (w *CreateBody) hostConfig() (*CreateHostConfig, bool) {
 }
 
 // DecodeCreate reads a create body as dockerd 20.10 to 26 does. The error
-// names what the daemon would not read the same way.
+// names what the daemon would not read the same way; keys no field takes
+// are not errors here (see unknownKeys).
 func DecodeCreate(body []byte) (*Create, error) {
 	var w CreateBody
-	if err := decodeJSON(body, &w); err != nil {
+	if err := decodeJSON(body, &w, false); err != nil {
 		return nil, err
 	}
+	return w.create(), nil
+}
+
+func (w *CreateBody) create() *Create {
 	c := &Create{Config: w.CreateConfig, NetworkingConfig: w.NetworkingConfig}
 	c.TopLevel = w.CreateHostConfig != nil || w.Cpuset != ""
 	c.HostConfig, c.Mixed = w.hostConfig()
-	return c, nil
+	return c
 }
 
 // ExecBody is an exec create request as dockerd 20.10 reads it
@@ -152,16 +156,25 @@ type ServiceBody struct {
 }
 
 // decodeJSON decodes one JSON value as the daemon does and fails on data
-// after it, as the daemon's loadJSON does.
-func decodeJSON(body []byte, v any) error {
+// after it, as the daemon's loadJSON does. strict also fails on a key no
+// field takes: the fast path, since clients send none.
+func decodeJSON(body []byte, v any, strict bool) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
 		return err
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
 		return errors.New("data after the JSON value")
 	}
 	return nil
+}
+
+// isUnknownField reports whether a decode error is DisallowUnknownFields'.
+func isUnknownField(err error) bool {
+	return err != nil && strings.HasPrefix(err.Error(), "json: unknown field ")
 }
 
 // unknownKeys lists the keys of body that no field of t takes and whose
@@ -429,10 +442,16 @@ func lessIndex(a, b []int) bool {
 	return len(a) < len(b)
 }
 
-// decodeStrict decodes body into v as the daemon does and lists unknown
-// non-empty keys as an error naming them.
+// decodeStrict decodes body into v (a pointer) as the daemon does and
+// fails on unknown keys whose value is not empty, naming them. Bodies
+// without unknown keys are decoded once.
 func decodeStrict(body []byte, v any) error {
-	if err := decodeJSON(body, v); err != nil {
+	err := decodeJSON(body, v, true)
+	if !isUnknownField(err) {
+		return err
+	}
+	reflect.ValueOf(v).Elem().SetZero()
+	if err := decodeJSON(body, v, false); err != nil {
 		return err
 	}
 	if unknown := unknownKeys(body, reflect.TypeOf(v)); len(unknown) > 0 {

@@ -3,7 +3,6 @@ package enforce
 import (
 	"context"
 	"errors"
-	"reflect"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/container"
@@ -25,15 +24,17 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 	if !j.body(r) {
 		return
 	}
-	c, err := DecodeCreate(r.RequestBody)
-	if err != nil {
-		j.failClosed("body-undecodable", "the body does not decode as the daemon reads it: %v", truncate(err.Error(), 160))
+	var w CreateBody
+	if err := decodeStrict(r.RequestBody, &w); err != nil {
+		var uf *unknownFieldError
+		if errors.As(err, &uf) {
+			j.failClosed("unknown-field", "%s", truncate(err.Error(), 300))
+		} else {
+			j.failClosed("body-undecodable", "the body does not decode as the daemon reads it: %v", truncate(err.Error(), 160))
+		}
 		return
 	}
-	if unknown := unknownKeys(r.RequestBody, reflect.TypeFor[CreateBody]()); len(unknown) > 0 {
-		j.failClosed("unknown-field", "%s", truncate((&unknownFieldError{unknown}).Error(), 300))
-		return
-	}
+	c := w.create()
 	if c.Config == nil {
 		j.failClosed("body-undecodable", "the body has no container configuration")
 		return

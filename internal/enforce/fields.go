@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/plugin"
@@ -155,25 +156,16 @@ func Classify(path string) (Field, string, bool) {
 }
 
 // setFields lists the DenySet fields set in a decoded request value v of
-// the request type named name, with their path.
+// the request type named name, with their path. It descends only where
+// the table has a DenySet field below.
 func setFields(name string, v reflect.Value) []string {
 	var out []string
 	var walk func(path string, v reflect.Value)
 	walk = func(path string, v reflect.Value) {
-		if f, ok := fieldTable[path]; ok {
-			switch f.Class {
-			case DenySet:
-				if fieldSet(f, v) {
-					out = append(out, path)
-				}
-				return
-			case Judged, Harmless:
-				if !denyBelow[path] {
-					return
-				}
+		if f, ok := fieldTable[path]; ok && f.Class == DenySet {
+			if fieldSet(f, v) {
+				out = append(out, path)
 			}
-		}
-		if !denyBelow[path] {
 			return
 		}
 		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
@@ -184,24 +176,52 @@ func setFields(name string, v reflect.Value) []string {
 		}
 		switch v.Kind() {
 		case reflect.Struct:
-			for _, f := range jsonFields(v.Type()) {
-				fv, ok := fieldByIndex(v, f.index)
-				if ok {
-					walk(path+"."+f.name, fv)
+			for _, c := range denyChildren(path, v.Type()) {
+				if fv, ok := fieldByIndex(v, c.index); ok {
+					walk(c.path, fv)
 				}
 			}
 		case reflect.Slice, reflect.Array:
-			for i := 0; i < v.Len(); i++ {
-				walk(path+"[]", v.Index(i))
+			if p := path + "[]"; denyBelow[p] {
+				for i := 0; i < v.Len(); i++ {
+					walk(p, v.Index(i))
+				}
 			}
 		case reflect.Map:
-			iter := v.MapRange()
-			for iter.Next() {
-				walk(path+"[*]", iter.Value())
+			if p := path + "[*]"; denyBelow[p] {
+				iter := v.MapRange()
+				for iter.Next() {
+					walk(p, iter.Value())
+				}
 			}
 		}
 	}
-	walk(name, v)
+	if denyBelow[name] {
+		walk(name, v)
+	}
+	return out
+}
+
+type denyStep struct {
+	path  string
+	index []int
+}
+
+var denySteps sync.Map // path → []denyStep
+
+// denyChildren lists the fields of a struct at path that are, or hold, a
+// DenySet field.
+func denyChildren(path string, t reflect.Type) []denyStep {
+	if v, ok := denySteps.Load(path); ok {
+		return v.([]denyStep)
+	}
+	var out []denyStep
+	for _, f := range jsonFields(t) {
+		if p := path + "." + f.name; denyBelow[p] {
+			out = append(out, denyStep{p, f.index})
+		}
+	}
+	denySteps.Store(path, out)
 	return out
 }
 
