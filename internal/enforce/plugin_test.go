@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -110,41 +111,63 @@ func TestPluginDaemon(t *testing.T) {
 	}
 }
 
-// checkDockerCLI runs the real docker CLI against the guarded daemon.
+// checkDockerCLI runs the real docker CLIs against the guarded daemon:
+// the one on PATH and Debian's 20.10 client (/usr/bin/docker), whose
+// requests carry fields newer API types dropped.
 func checkDockerCLI(t *testing.T, host string) {
 	t.Helper()
-	docker, err := exec.LookPath("docker")
-	if err != nil {
+	var clis []string
+	if docker, err := exec.LookPath("docker"); err == nil {
+		clis = append(clis, docker)
+	}
+	if _, err := os.Stat("/usr/bin/docker"); err == nil && (len(clis) == 0 || clis[0] != "/usr/bin/docker") {
+		clis = append(clis, "/usr/bin/docker")
+	}
+	if len(clis) == 0 {
 		t.Log("no docker CLI: the CLI part is skipped")
 		return
 	}
-	run := func(args ...string) (string, error) {
-		cmd := exec.Command(docker, append([]string{"-H", host}, args...)...)
-		cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	out, err := run("create", "--privileged", "-v", "/:/host", "dg-hardened:test")
-	if err == nil || !strings.Contains(out, "authorization denied by plugin dockguard: privileged (DG330): ") || !strings.Contains(out, "fix: ") {
-		t.Errorf("docker create --privileged: %v: %s", err, out)
-	}
-	out, err = run("create", "--name", "cli-hardened", "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
+	hardenedFlags := []string{"--cap-drop", "ALL", "--security-opt", "no-new-privileges", "--read-only",
 		"--memory", "256m", "--memory-swap", "256m", "--cpus", "0.5", "--pids-limit", "100", "--restart", "on-failure:3",
-		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512", "dg-hardened:test", "sleep", "0")
-	if err != nil {
-		t.Errorf("docker create (hardened): %v: %s", err, out)
-	}
-	if out, err := run("exec", "--privileged", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-privileged") {
-		t.Errorf("docker exec --privileged: %v: %s", err, out)
-	}
-	if out, err := run("exec", "-u", "0", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-root") {
-		t.Errorf("docker exec -u 0: %v: %s", err, out)
-	}
-	if out, err := run("exec", "hardened", "/app"); err != nil {
-		t.Errorf("docker exec as the image's user: %v: %s", err, out)
-	}
-	if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-pids-unlimited") {
-		t.Errorf("docker update --pids-limit -1: %v: %s", err, out)
+		"--ulimit", "nofile=1024:1024", "--ulimit", "nproc=512:512"}
+	for i, docker := range clis {
+		run := func(args ...string) (string, error) {
+			cmd := exec.Command(docker, append([]string{"-H", host}, args...)...)
+			cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+			out, err := cmd.CombinedOutput()
+			return string(out), err
+		}
+		out, _ := run("version", "--format", "{{.Client.Version}}")
+		cli := docker + " " + strings.TrimSpace(out)
+		out, err := run("create", "--privileged", "-v", "/:/host", "dg-hardened:test")
+		if err == nil || !strings.Contains(out, "authorization denied by plugin dockguard: privileged (DG330): ") || !strings.Contains(out, "fix: ") {
+			t.Errorf("%s: docker create --privileged: %v: %s", cli, err, out)
+		}
+		name := "cli-hardened-" + strconv.Itoa(i)
+		out, err = run(append(append([]string{"create", "--name", name}, hardenedFlags...), "dg-hardened:test", "sleep", "0")...)
+		if err != nil {
+			t.Errorf("%s: docker create (hardened): %v: %s", cli, err, out)
+		}
+		// run attaches (an upgraded stream), starts and waits.
+		out, err = run(append(append([]string{"run", "--name", name + "-run"}, hardenedFlags...), "dg-hardened:test")...)
+		if err != nil {
+			t.Errorf("%s: docker run (hardened, attached): %v: %s", cli, err, out)
+		}
+		if out, err := run("exec", "--privileged", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-privileged") {
+			t.Errorf("%s: docker exec --privileged: %v: %s", cli, err, out)
+		}
+		if out, err := run("exec", "-u", "0", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-root") {
+			t.Errorf("%s: docker exec -u 0: %v: %s", cli, err, out)
+		}
+		if out, err := run("exec", "hardened", "/app"); err != nil {
+			t.Errorf("%s: docker exec as the image's user: %v: %s", cli, err, out)
+		}
+		if out, err := run("exec", "-d", "hardened", "/app"); err != nil {
+			t.Errorf("%s: docker exec -d (a detached start, no upgrade): %v: %s", cli, err, out)
+		}
+		if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-pids-unlimited") {
+			t.Errorf("%s: docker update --pids-limit -1: %v: %s", cli, err, out)
+		}
 	}
 }
 
@@ -188,10 +211,14 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Name: "sock", Config: &container.Config{Image: "dg-hardened:test"},
 		HostConfig: &container.HostConfig{Binds: []string{"/var/run/docker.sock:/var/run/docker.sock"}}})
 	denied("socket mount", err, "DG340")
-	// Image not present: allowed to the daemon, which answers 404.
+	// Image not present: judged all the same (only its user is unknown);
+	// a create nothing else denies goes to the daemon, which answers 404
+	// (the CLI then pulls and creates again).
 	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Config: &container.Config{Image: "dg-absent:test"}, HostConfig: &container.HostConfig{Privileged: true}})
-	if err == nil || strings.Contains(err.Error(), "authorization denied") {
-		t.Errorf("absent image: %v (want the daemon's 404)", err)
+	denied("privileged create of an absent image", err, "privileged (DG330): ")
+	_, err = c.ContainerCreate(ctx, client.ContainerCreateOptions{Config: &container.Config{Image: "dg-absent:test"}, HostConfig: hardenedHost()})
+	if err == nil || strings.Contains(err.Error(), "authorization denied") || !strings.Contains(err.Error(), "No such image") {
+		t.Errorf("hardened create of an absent image: %v (want the daemon's 404)", err)
 	}
 	if _, err := c.ContainerStart(ctx, res.ID, client.ContainerStartOptions{}); err != nil {
 		t.Fatalf("start hardened: %v", err)
