@@ -120,7 +120,9 @@ func dangerous(ctx context.Context, t *testing.T, c *client.Client, hostNetID st
 			out = append(out, name+": sysctls")
 		case h.MaskedPaths != nil && len(h.MaskedPaths) == 0:
 			out = append(out, name+": unmasked /proc")
-		case slices.ContainsFunc(h.CapAdd, func(c string) bool { return strings.EqualFold(c, "ALL") || strings.Contains(strings.ToUpper(c), "SYS_ADMIN") }):
+		case slices.ContainsFunc(h.CapAdd, func(c string) bool {
+			return strings.EqualFold(c, "ALL") || strings.Contains(strings.ToUpper(c), "SYS_ADMIN")
+		}):
 			out = append(out, name+": capabilities")
 		}
 		for _, b := range h.Binds {
