@@ -76,7 +76,10 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   trustedRoot: ""                  # e.g. trusted_root.json
 
 # Enforcement (dockguard enforce plugin / proxy): mode enforce, warn or audit;
-# findings at or above minSeverity deny; per-rule deny, warn or off; exemptions.
+# findings at or above minSeverity deny; per-rule deny, warn or off; exemptions
+# only by what the requester cannot choose, an image named by its digest
+# (a sha256 digest, or repository@digest) and a client identity (the TLS
+# client certificate's common name).
 # enforce:
 #   mode: enforce
 #   minSeverity: high
@@ -87,5 +90,5 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   allowPlugins: false
 #   allowArchiveWrites: false
 #   maxBody: 4m
-#   exempt: {images: [], names: [], labels: [], users: []}
+#   exempt: {images: [], users: []}
 `
