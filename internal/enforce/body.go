@@ -155,6 +155,13 @@ type ServiceBody struct {
 	Networks []swarm.NetworkAttachmentConfig `json:",omitempty"`
 }
 
+// NetworkCreateBody is a network create request as dockerd 20.10 reads it.
+type NetworkCreateBody struct {
+	network.CreateRequest
+	// CheckDuplicate (removed in API 1.44) is sent by the 20.10 CLI.
+	CheckDuplicate bool `json:",omitempty"`
+}
+
 // decodeJSON decodes one JSON value as the daemon does and fails on data
 // after it, as the daemon's loadJSON does. strict also fails on a key no
 // field takes: the fast path, since clients send none.

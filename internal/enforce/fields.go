@@ -75,7 +75,7 @@ var requestTypes = []struct {
 	{"Update", reflect.TypeFor[UpdateBody]()},
 	{"Volume", reflect.TypeFor[volume.CreateRequest]()},
 	{"Service", reflect.TypeFor[ServiceBody]()},
-	{"NetworkCreate", reflect.TypeFor[network.CreateRequest]()},
+	{"NetworkCreate", reflect.TypeFor[NetworkCreateBody]()},
 	{"NetworkConnect", reflect.TypeFor[network.ConnectRequest]()},
 	{"NetworkDisconnect", reflect.TypeFor[network.DisconnectRequest]()},
 	{"PluginPrivileges", reflect.TypeFor[plugin.Privileges]()},

@@ -168,6 +168,21 @@ func checkDockerCLI(t *testing.T, host string) {
 		if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-pids-unlimited") {
 			t.Errorf("%s: docker update --pids-limit -1: %v: %s", cli, err, out)
 		}
+		if out, err := run("update", "--memory", "200m", "--memory-swap", "200m", "hardened"); err != nil {
+			t.Errorf("%s: docker update (tighter limits): %v: %s", cli, err, out)
+		}
+		for _, args := range [][]string{
+			{"network", "create", "dg-net-" + strconv.Itoa(i)},
+			{"network", "connect", "dg-net-" + strconv.Itoa(i), name},
+			{"network", "disconnect", "dg-net-" + strconv.Itoa(i), name},
+			{"volume", "create", "dg-vol-" + strconv.Itoa(i)},
+			{"network", "rm", "dg-net-" + strconv.Itoa(i)},
+			{"volume", "rm", "dg-vol-" + strconv.Itoa(i)},
+		} {
+			if out, err := run(args...); err != nil {
+				t.Errorf("%s: docker %s: %v: %s", cli, strings.Join(args, " "), err, out)
+			}
+		}
 	}
 }
 

@@ -139,7 +139,7 @@ func (j *judgement) volume(r *Request) {
 func (j *judgement) network(t *target, r *Request) {
 	switch t.route.pattern {
 	case "/networks/create":
-		var n network.CreateRequest
+		var n NetworkCreateBody
 		if j.decode(r, &n) {
 			j.subject = "network " + n.Name
 		}
