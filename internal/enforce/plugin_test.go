@@ -171,6 +171,16 @@ func checkDockerCLI(t *testing.T, host string) {
 		if out, err := run("update", "--memory", "200m", "--memory-swap", "200m", "hardened"); err != nil {
 			t.Errorf("%s: docker update (tighter limits): %v: %s", cli, err, out)
 		}
+		// The classic builder's query parameters are all known.
+		ctxDir := t.TempDir()
+		if err := os.WriteFile(ctxDir+"/Dockerfile", []byte("FROM scratch\nLABEL dockguard.test=build\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		build := exec.Command(docker, "-H", host, "build", "-t", "dg-built:"+strconv.Itoa(i), "--label", "a=b", "--build-arg", "X=1", ctxDir)
+		build.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir(), "DOCKER_BUILDKIT=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Errorf("%s: docker build (classic builder): %v: %s", cli, err, out)
+		}
 		for _, args := range [][]string{
 			{"network", "create", "dg-net-" + strconv.Itoa(i)},
 			{"network", "connect", "dg-net-" + strconv.Itoa(i), name},
