@@ -118,6 +118,9 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 				return nil, err
 			}
 		}
+		for _, w := range c.Enforce.Warnings {
+			ps.log.Warn("configuration", "file", ps.path, "warning", w)
+		}
 		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: self, ModeOverride: f.mode}, images), nil
 	}
 	return ps, nil
@@ -131,8 +134,9 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
+	var m *enforce.Metrics
 	if metricsAddr != "" {
-		m := enforce.NewMetrics()
+		m = enforce.NewMetrics()
 		p.Observe = func(dec *enforce.Decision) { m.Observe(p.Decider(), dec) }
 		r.Observe = m.Reloaded
 		network, addr := "tcp", metricsAddr
@@ -149,6 +153,8 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 		ps.log.Info("metrics serving", "listen", ml.Addr().String())
 	}
 	go r.Run(ctx)
+	checked := checkDaemonVersion(ctx, ps, m)
+	defer func() { stop(); <-checked }()
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -158,6 +164,20 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 	case err := <-errc:
 		return err
 	}
+}
+
+// checkDaemonVersion logs the daemon's version and warns (log and metric)
+// when it is in the range of a known authorization bypass, in the
+// background: the plugin starts before dockerd, so a daemon that does not
+// answer is asked again for a while, and serving never waits for it. The
+// channel is closed when the check is over (it ends with ctx).
+func checkDaemonVersion(ctx context.Context, ps *policySetup, m *enforce.Metrics) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = enforce.CheckDaemon(ctx, ps.cli, ps.log, m)
+	}()
+	return done
 }
 
 func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {

@@ -68,6 +68,16 @@ func TestEnforceProxy(t *testing.T) {
 	}
 	var hits atomic.Int32
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("User-Agent") == "dockguard-enforce" {
+			// The proxy's own client asks the daemon's version at start.
+			w.Header().Set("Api-Version", "1.46")
+			if strings.HasSuffix(r.URL.Path, "/version") {
+				_, _ = io.WriteString(w, `{"Version":"27.1.0","ApiVersion":"1.46","MinAPIVersion":"1.24","Os":"linux","Arch":"amd64"}`)
+			} else {
+				_, _ = io.WriteString(w, "OK")
+			}
+			return
+		}
 		hits.Add(1)
 		_, _ = io.WriteString(w, "OK")
 	})}
@@ -116,20 +126,36 @@ func TestEnforceProxy(t *testing.T) {
 	mc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(dir, "metrics.sock"))
 	}}}
-	for path, want := range map[string]string{"/healthz": "ok mode=enforce", "/metrics": `dockguard_enforce_decisions_total{outcome="deny",route="/containers/create"} 1`} {
-		res, err := mc.Get("http://m" + path)
-		if err != nil {
-			t.Fatalf("%s: %v", path, err)
+	for _, c := range []struct{ path, want string }{
+		{"/healthz", "ok mode=enforce"},
+		{"/metrics", `dockguard_enforce_decisions_total{outcome="deny",route="/containers/create"} 1`},
+		// The daemon's version is read in the background at start.
+		{"/metrics", `dockguard_enforce_daemon_info{api_version="1.46",version="27.1.0"} 1`},
+		{"/metrics", `dockguard_enforce_daemon_known_bypass{cve="CVE-2024-41110"} 1`},
+	} {
+		var b []byte
+		for i := 0; i < 100; i++ {
+			res, err := mc.Get("http://m" + c.path)
+			if err != nil {
+				t.Fatalf("%s: %v", c.path, err)
+			}
+			b, _ = io.ReadAll(res.Body)
+			res.Body.Close()
+			if strings.Contains(string(b), c.want) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if !strings.Contains(string(b), want) {
-			t.Errorf("%s lacks %q", path, want)
+		if !strings.Contains(string(b), c.want) {
+			t.Errorf("%s lacks %q", c.path, c.want)
 		}
 	}
 	cancel()
 	if code := <-done; code != 0 {
 		t.Errorf("proxy exit %d: %s", code, perr.String())
+	}
+	if !strings.Contains(perr.String(), `"msg":"daemon version has a known authorization bypass","cve":"CVE-2024-41110"`) {
+		t.Errorf("proxy log lacks the daemon's CVE-2024-41110 warning: %s", perr.String())
 	}
 	if code := Main(context.Background(), []string{"enforce", "proxy", "--listen", "tcp://0.0.0.0:2375"}, Streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}); code == 0 {
 		t.Errorf("a tcp listener without TLS was accepted")

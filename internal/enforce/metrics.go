@@ -16,6 +16,10 @@ type Metrics struct {
 	latency   prometheus.Histogram
 	reloads   *prometheus.CounterVec
 	started   time.Time
+	// daemon is the daemon's version (DaemonCheck), bypasses the known
+	// authorization bypasses in its range.
+	daemon   *prometheus.GaugeVec
+	bypasses *prometheus.GaugeVec
 }
 
 // NewMetrics registers dockguard's series on a registry of their own.
@@ -34,7 +38,13 @@ func NewMetrics() *Metrics {
 	m.reloads = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dockguard_enforce_config_reloads_total", Help: "Configuration reloads, by result (ok, failed).",
 	}, []string{"result"})
-	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads,
+	m.daemon = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dockguard_enforce_daemon_info", Help: "The daemon's version and API version, read at start (1).",
+	}, []string{"version", "api_version"})
+	m.bypasses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dockguard_enforce_daemon_known_bypass", Help: "1 for each known Docker Engine authorization-bypass CVE whose range holds the daemon's version (a distribution build may carry the fix).",
+	}, []string{"cve"})
+	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads, m.daemon, m.bypasses,
 		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	return m
 }
@@ -58,6 +68,20 @@ func (m *Metrics) Reloaded(ok bool) {
 		m.reloads.WithLabelValues("ok").Inc()
 	} else {
 		m.reloads.WithLabelValues("failed").Inc()
+	}
+}
+
+// Daemon records the daemon's version and the known bypasses in its range
+// (DaemonCheck). A nil Metrics records nothing.
+func (m *Metrics) Daemon(version, apiVersion string, bypasses []Advisory) {
+	if m == nil {
+		return
+	}
+	m.daemon.Reset()
+	m.bypasses.Reset()
+	m.daemon.WithLabelValues(version, apiVersion).Set(1)
+	for _, a := range bypasses {
+		m.bypasses.WithLabelValues(a.CVE).Set(1)
 	}
 }
 
