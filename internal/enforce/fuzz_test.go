@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math/rand"
+	"path"
 	"runtime/debug"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dockguard/dockguard/internal/config"
@@ -49,6 +52,67 @@ func FuzzDecide(f *testing.F) {
 		}
 		if ReadsBody(t0) && t0.route.kind != kindAllow && t0.route.kind != kindExecStart && len(bytes.TrimSpace(body)) == 0 {
 			t.Fatalf("allowed %s with no body", uri)
+		}
+	})
+}
+
+// FuzzDecideCreate builds create bodies from structure: the input is a
+// program for buildCreateBody (differential_test.go), whose bytes choose
+// keys in exact, case-changed and Unicode-folded spellings, values,
+// duplicates, nulls, HostConfig objects (repeated, nested, null) and
+// HostConfig fields at the top level. A create Decide allows on its
+// merits (no exemption, image present) decodes, as the daemon reads it,
+// to one HostConfig that is not privileged, joins none of the host's
+// PID, IPC or network namespaces, adds neither ALL nor SYS_ADMIN and
+// mounts no host /.
+func FuzzDecideCreate(f *testing.F) {
+	for _, p := range trickyPrograms() {
+		f.Add(p)
+	}
+	r := rand.New(rand.NewSource(1))
+	for range 32 {
+		f.Add(randomProgram(r))
+	}
+	d := newDecider(config.Enforce{})
+	f.Fuzz(func(t *testing.T, prog []byte) {
+		body := buildCreateBody(prog, `"app:1"`)
+		dec := d.Decide(context.Background(), req("POST", "/v1.41/containers/create", body))
+		if !dec.Allow || dec.Reason != "" {
+			return
+		}
+		c, err := DecodeCreate([]byte(body))
+		if err != nil {
+			t.Fatalf("allowed a create body DecodeCreate cannot read (%v): %s", err, body)
+		}
+		if c.Mixed {
+			t.Fatalf("allowed a create body with HostConfig fields beside a HostConfig object: %s", body)
+		}
+		if c.HostConfig == nil {
+			return
+		}
+		h := &c.HostConfig.HostConfig
+		if h.Privileged {
+			t.Fatalf("allowed a privileged container: %s", body)
+		}
+		for name, mode := range map[string]string{"PidMode": string(h.PidMode), "IpcMode": string(h.IpcMode), "NetworkMode": string(h.NetworkMode)} {
+			if strings.EqualFold(strings.TrimSpace(mode), "host") {
+				t.Fatalf("allowed %s %q: %s", name, mode, body)
+			}
+		}
+		for _, cp := range slices.Concat(h.CapAdd, c.HostConfig.Capabilities) {
+			if n := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(cp)), "CAP_"); n == "ALL" || n == "SYS_ADMIN" {
+				t.Fatalf("allowed capability %q: %s", cp, body)
+			}
+		}
+		for _, b := range h.Binds {
+			if src, _, _ := strings.Cut(b, ":"); path.Clean(src) == "/" {
+				t.Fatalf("allowed bind %q of the host's /: %s", b, body)
+			}
+		}
+		for _, m := range h.Mounts {
+			if m.Type == "bind" && path.Clean(m.Source) == "/" {
+				t.Fatalf("allowed a bind mount of the host's / at %q: %s", m.Target, body)
+			}
 		}
 	})
 }
