@@ -7,6 +7,7 @@ import (
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/google/go-containerregistry/pkg/name"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
@@ -246,26 +247,11 @@ func (d *Decider) exempt(image string) string {
 	return ""
 }
 
-// sameRepo compares the repositories of two references named by digest.
+// sameRepo reports whether two references named by digest are of the
+// same repository, as the daemon normalizes them (docker.io/library for
+// bare names, any tag ignored).
 func sameRepo(a, b string) bool {
-	ra, _ := splitRef(a)
-	rb, _ := splitRef(b)
-	return ra == rb
-}
-
-// splitRef returns an image reference's repository (normalized with
-// docker.io/library for bare names) and digest.
-func splitRef(ref string) (repo, digest string) {
-	ref, digest, _ = strings.Cut(ref, "@")
-	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
-		ref = ref[:i]
-	}
-	first, _, hasSlash := strings.Cut(ref, "/")
-	switch {
-	case !hasSlash:
-		ref = "docker.io/library/" + ref
-	case !strings.ContainsAny(first, ".:") && first != "localhost":
-		ref = "docker.io/" + ref
-	}
-	return ref, digest
+	ra, err1 := name.ParseReference(a)
+	rb, err2 := name.ParseReference(b)
+	return err1 == nil && err2 == nil && ra.Context().String() == rb.Context().String()
 }
