@@ -211,7 +211,7 @@ func newEnforceProxyCmd(s Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "proxy --listen unix:///run/dockguard.sock --upstream unix:///var/run/docker.sock",
 		Short: "Serve an Engine API socket that forwards only what the policy allows",
-		Long:  "The proxy reads each HTTP/1.1 request, decides it as the plugin does, forwards the exact bytes it judged and streams the answer; attach and exec streams pass once the daemon switches the connection. HTTP/2 and gRPC are refused.",
+		Long:  "The proxy frames HTTP/1.1 as dockerd does (Go's net/http server and reverse proxy: interim responses, Connection: close, pipelining, protocol switches), decides each request as the plugin does on the request as it will be forwarded, reads a judged body whole (chunked or not) and forwards exactly those bytes, and streams the answer; attach and exec streams pass once the daemon switches the connection. HTTP/1.0, HTTP/2, h2c upgrades and gRPC are refused.",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runProxy(cmd.Context(), s, f)

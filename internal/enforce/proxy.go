@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"mime"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,62 +25,115 @@ import (
 // maxHead caps a request's line and headers.
 const maxHead = 64 << 10
 
-// Proxy is an Engine API socket proxy: it reads each HTTP/1.1 request,
-// decides it on its exact bytes with the same Decider as the plugin,
-// forwards those bytes unchanged to the daemon, and streams the answer
-// back. Hijacked streams (attach, exec) become a raw two-way copy once the
-// daemon has switched the connection. HTTP/2 (h2c, gRPC) is refused.
+// upstreamHost names the daemon in the URLs the proxy sends; the
+// connection is always p.Dial's, and the Host header stays the client's.
+const upstreamHost = "docker.sock"
+
+// Proxy is an Engine API socket proxy. HTTP is framed by net/http as
+// dockerd frames it: an http.Server reads the requests (keep-alive,
+// pipelining, chunked bodies, Expect: 100-continue, Connection: close) and
+// an httputil.ReverseProxy forwards them (interim responses, hop-by-hop
+// headers, protocol switches for attach and exec). Each request is decided
+// by the same Decider as the plugin on the request exactly as it is handed
+// to the daemon's transport; a judged body is read whole and those bytes
+// are what is forwarded. HTTP/2 (h2c, gRPC) is refused.
 type Proxy struct {
 	// Plugin holds the current decider (reloaded like the plugin's) and
 	// logs decisions.
 	Plugin *Plugin
 	// Dial connects to the daemon.
 	Dial func(ctx context.Context) (net.Conn, error)
-	// Log receives connection errors.
+	// Log receives connection errors (at debug level).
 	Log *slog.Logger
 
-	mu     sync.Mutex
-	conns  map[net.Conn]struct{}
-	closed bool
+	once   sync.Once
+	srv    *http.Server
+	rp     *httputil.ReverseProxy
+	ctx    context.Context // every request's; canceled by Close
+	cancel context.CancelFunc
+
+	mu       sync.Mutex
+	closed   bool
+	hijacked map[*hijackedConn]struct{} // switched connections, which http.Server does not track
 }
 
-// Serve accepts connections until l is closed.
-func (p *Proxy) Serve(l net.Listener) error {
-	for {
-		c, err := l.Accept()
-		if err != nil {
-			p.mu.Lock()
-			closed := p.closed
-			p.mu.Unlock()
-			if closed || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
+func (p *Proxy) init() {
+	p.once.Do(func() {
+		p.ctx, p.cancel = context.WithCancel(context.Background())
+		tr := &http.Transport{
+			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.Dial(ctx) },
+			// Never a proxy from the environment, never gzip added to a
+			// request after it was judged, never HTTP/2.
+			Proxy:               nil,
+			DisableCompression:  true,
+			MaxIdleConns:        100,
+			MaxIdleConnsPerHost: 100,
+			IdleConnTimeout:     90 * time.Second,
+			// A streamed body sent with Expect: 100-continue waits for the
+			// daemon's 100 (forwarded to the client) or its final answer.
+			ExpectContinueTimeout: time.Second,
 		}
-		go p.handle(c)
-	}
+		tr.Protocols = new(http.Protocols)
+		tr.Protocols.SetHTTP1(true)
+		errLog := log.New(io.Discard, "", 0)
+		if p.Log != nil {
+			errLog = slog.NewLogLogger(p.Log.Handler(), slog.LevelDebug)
+		}
+		p.rp = &httputil.ReverseProxy{
+			Rewrite:       p.rewrite,
+			Transport:     &gate{p: p, next: tr},
+			FlushInterval: -1, // streams (logs -f, events, stats) as they come
+			ErrorHandler:  p.upstreamError,
+			ErrorLog:      errLog,
+		}
+		protos := new(http.Protocols)
+		protos.SetHTTP1(true)
+		p.srv = &http.Server{
+			Handler:                      p,
+			Protocols:                    protos,
+			TLSNextProto:                 map[string]func(*http.Server, *tls.Conn, http.Handler){},
+			MaxHeaderBytes:               maxHead,
+			ReadHeaderTimeout:            10 * time.Second, // also bounds the TLS handshake
+			DisableGeneralOptionsHandler: true,             // OPTIONS * is judged (denied) like any request
+			BaseContext:                  func(net.Listener) context.Context { return p.ctx },
+			ErrorLog:                     errLog,
+			// No ReadTimeout or WriteTimeout: logs, events and attach
+			// streams are long-lived, as with dockerd.
+		}
+	})
 }
 
-// Close ends every connection in flight.
+// Serve accepts connections until l or the proxy is closed.
+func (p *Proxy) Serve(l net.Listener) error {
+	p.init()
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return nil
+	}
+	err := p.srv.Serve(l)
+	if errors.Is(err, http.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close ends every connection in flight, switched ones (attach, exec)
+// included.
 func (p *Proxy) Close() {
+	p.init()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
-	for c := range p.conns {
-		c.Close()
+	conns := make([]*hijackedConn, 0, len(p.hijacked))
+	for c := range p.hijacked {
+		conns = append(conns, c)
 	}
-}
-
-func (p *Proxy) track(c net.Conn, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.conns == nil {
-		p.conns = map[net.Conn]struct{}{}
-	}
-	if on {
-		p.conns[c] = struct{}{}
-	} else {
-		delete(p.conns, c)
+	p.mu.Unlock()
+	_ = p.srv.Close()
+	p.cancel()
+	for _, c := range conns {
+		_ = c.Close()
 	}
 }
 
@@ -87,317 +143,272 @@ func (p *Proxy) logf(format string, args ...any) {
 	}
 }
 
-// readHead reads a request line and headers, byte for byte.
-func readHead(br *bufio.Reader) ([]byte, error) {
-	var head []byte
-	for {
-		line, err := br.ReadSlice('\n')
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			if len(head) == 0 && len(line) == 0 {
-				return nil, err
+// exchange is what the proxy knows of one request between its handler,
+// Rewrite and the gate.
+type exchange struct {
+	d     *Decider
+	ctx   context.Context // the client request's, for the decision
+	url   *url.URL        // the URL forwarded, and judged
+	user  string
+	authn string
+	body  []byte // the judged body, when read
+	read  bool   // the body was read whole: it is judged and forwarded as is
+	// unread: a streamed body is still on the connection; an answer
+	// that does not forward it closes the connection.
+	unread bool
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(ctx context.Context) *exchange {
+	ex, _ := ctx.Value(exchangeKey{}).(*exchange)
+	return ex
+}
+
+// ServeHTTP refuses what the proxy does not speak, reads a judged body,
+// and hands the request to the reverse proxy, whose transport decides it.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.init()
+	if r.ProtoMajor != 1 || r.ProtoMinor != 1 {
+		refuse(w, http.StatusHTTPVersionNotSupported, "dockguard: only HTTP/1.1 is served (HTTP/2 and HTTP/1.0 are refused)", true)
+		return
+	}
+	if up := strings.ToLower(strings.Join(r.Header.Values("Upgrade"), ",")); strings.Contains(up, "h2c") || strings.Contains(up, "h2") && !strings.Contains(up, "tcp") {
+		refuse(w, http.StatusHTTPVersionNotSupported, "dockguard: HTTP/2 upgrades (h2c) are refused", true)
+		return
+	}
+	for _, ct := range r.Header.Values("Content-Type") {
+		if mt, _, _ := mime.ParseMediaType(ct); strings.HasPrefix(mt, "application/grpc") || strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/grpc") {
+			refuse(w, http.StatusForbidden, "dockguard: gRPC requests are refused", true)
+			return
+		}
+	}
+	if r.URL.Path == "" {
+		// CONNECT host:port: the transport would send the authority,
+		// not a path.
+		refuse(w, http.StatusBadRequest, "dockguard: the request has no path", true)
+		return
+	}
+	ex := &exchange{
+		d:   p.Plugin.Decider(),
+		ctx: r.Context(),
+		// The client's decoded path, escaped again as Go sends it, and
+		// the query as sent.
+		url: &url.URL{Scheme: "http", Host: upstreamHost, Path: r.URL.Path, RawQuery: r.URL.RawQuery},
+	}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		// As dockerd gives it to plugins under --tlsverify.
+		ex.user, ex.authn = r.TLS.PeerCertificates[0].Subject.CommonName, "TLS"
+	}
+	if t, err := parseTarget(r.Method, ex.url.RequestURI()); err == nil && ReadsBody(t) {
+		// net/http has undone the framing (length or chunks); the bytes
+		// read are the bytes judged and the bytes forwarded.
+		if r.ContentLength > ex.d.maxBody {
+			p.tooLarge(w, r, ex.d, t, fmt.Sprintf("a body of %d bytes is over the %d-byte cap", r.ContentLength, ex.d.maxBody))
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ex.d.maxBody))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				p.tooLarge(w, r, ex.d, t, fmt.Sprintf("a body of more than %d bytes is over the %d-byte cap", ex.d.maxBody, ex.d.maxBody))
+				return
 			}
-			return nil, fmt.Errorf("request head: %w", err)
+			p.logf("proxy: reading a request body: %v", err)
+			refuse(w, http.StatusBadRequest, "dockguard: the request body could not be read: "+err.Error(), true)
+			return
 		}
-		head = append(head, line...)
-		if len(head) > maxHead {
-			return nil, errors.New("request head too large")
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if len(head) == len(line) && strings.HasPrefix(string(line), "PRI * HTTP/2") {
-			return head, errHTTP2
-		}
-		if string(line) == "\r\n" || string(line) == "\n" {
-			if len(head) == len(line) {
-				head = head[:0] // blank lines between requests
-				continue
-			}
-			return head, nil
+		ex.body, ex.read = body, true
+	} else {
+		// Build contexts, archives, image loads: streamed unread, as the
+		// daemon judges only what it reads.
+		ex.unread = r.ContentLength != 0
+	}
+	p.rp.ServeHTTP(&proxyWriter{ResponseWriter: w, p: p}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+func (p *Proxy) tooLarge(w http.ResponseWriter, r *http.Request, d *Decider, t *target, why string) {
+	dec := Decision{Method: r.Method, Route: t.route.pattern, Msg: "body-too-large: " + why}
+	LogDecision(p.Plugin.log, d, &dec)
+	refuse(w, http.StatusRequestEntityTooLarge, "authorization denied by dockguard: "+dec.Msg, true)
+}
+
+// rewrite fixes the request forwarded: the URL judged, and a judged body
+// as the exact bytes read, with their length.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	ex := exchangeOf(pr.In.Context())
+	if ex == nil {
+		return // the gate refuses it
+	}
+	u := *ex.url
+	pr.Out.URL = &u
+	if ex.read {
+		body := ex.body
+		pr.Out.ContentLength = int64(len(body))
+		pr.Out.TransferEncoding = nil
+		pr.Out.Trailer = nil
+		pr.Out.Header.Set("Content-Length", strconv.Itoa(len(body)))
+		// The body was asked for and read: the expectation is met.
+		pr.Out.Header.Del("Expect")
+		if len(body) == 0 {
+			pr.Out.Body, pr.Out.GetBody = nil, nil
+		} else {
+			pr.Out.Body = io.NopCloser(bytes.NewReader(body))
+			pr.Out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
 		}
 	}
 }
 
-var errHTTP2 = errors.New("HTTP/2 is not served: dockguard's proxy speaks HTTP/1.1 only")
-
-// judgedBody reports whether a route's body is read before deciding.
-func judgedBody(t *target) bool {
-	if t == nil || t.route == nil {
-		return false
-	}
-	switch t.route.kind {
-	case kindCreate, kindUpdate, kindExec, kindVolume, kindService, kindJSONAllowed, kindPlugin:
-		return true
-	}
-	return t.route.pattern == "/containers/{id}/start"
+// gate decides each request on what the transport is about to send: the
+// method, the request-target the URL writes, the headers after the
+// reverse proxy dropped the hop-by-hop ones (Connection and Upgrade are
+// put back for a protocol switch), and the judged body.
+type gate struct {
+	p    *Proxy
+	next http.RoundTripper
 }
 
-func hijackRoute(t *target) bool {
-	if t == nil || t.route == nil {
-		return false
+// denial is a request the policy refuses; the error handler answers it.
+type denial struct{ msg string }
+
+func (e *denial) Error() string { return "authorization denied by dockguard: " + e.msg }
+
+func (g *gate) RoundTrip(out *http.Request) (*http.Response, error) {
+	ex := exchangeOf(out.Context())
+	if ex == nil {
+		if out.Body != nil {
+			out.Body.Close()
+		}
+		return nil, errors.New("dockguard: a request reached the transport without a decision")
 	}
-	switch t.route.pattern {
-	case "/containers/{id}/attach", "/exec/{id}/start", "/containers/{id}/attach/ws", "/session", "/grpc":
-		return true
+	ar := &Request{User: ex.user, UserAuthNMethod: ex.authn, RequestMethod: out.Method, RequestURI: out.URL.RequestURI(), RequestHeaders: make(map[string]string, len(out.Header)+1)}
+	for k, v := range out.Header {
+		if len(v) > 0 {
+			ar.RequestHeaders[http.CanonicalHeaderKey(k)] = v[len(v)-1]
+		}
 	}
-	return false
+	delete(ar.RequestHeaders, "Transfer-Encoding")
+	if ua, ok := ar.RequestHeaders["User-Agent"]; ok && ua == "" {
+		delete(ar.RequestHeaders, "User-Agent") // not sent
+	}
+	if ex.read {
+		ar.RequestBody = ex.body
+		ar.RequestHeaders["Content-Length"] = strconv.Itoa(len(ex.body))
+	} else {
+		// The daemon judges only what it reads; these bodies are streamed.
+		delete(ar.RequestHeaders, "Content-Length")
+	}
+	ctx, cancel := context.WithTimeout(ex.ctx, decideTimeout)
+	dec := ex.d.Decide(ctx, ar)
+	cancel()
+	LogDecision(g.p.Plugin.log, ex.d, &dec)
+	if g.p.Plugin.Observe != nil {
+		g.p.Plugin.Observe(&dec)
+	}
+	if !dec.Allow {
+		if out.Body != nil {
+			out.Body.Close()
+		}
+		return nil, &denial{msg: dec.Msg}
+	}
+	return g.next.RoundTrip(out)
 }
 
-func deny(w io.Writer, status int, msg string, close bool) error {
+// upstreamError answers a denial, or a request the daemon did not answer.
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	ex := exchangeOf(r.Context())
+	var den *denial
+	if errors.As(err, &den) {
+		// An unread streamed body cannot be skipped safely: close.
+		refuse(w, http.StatusForbidden, den.Error(), ex != nil && ex.unread)
+		return
+	}
+	p.logf("proxy: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+	if r.Context().Err() != nil {
+		w.WriteHeader(http.StatusBadGateway) // the client is gone
+		return
+	}
+	refuse(w, http.StatusBadGateway, "dockguard: the daemon did not answer: "+err.Error(), true)
+}
+
+// refuse answers with the Engine API's error body.
+func refuse(w http.ResponseWriter, status int, msg string, closeConn bool) {
 	b, _ := json.Marshal(map[string]string{"message": msg})
-	conn := ""
-	if close {
-		conn = "Connection: close\r\n"
+	h := w.Header()
+	clear(h)
+	h.Set("Content-Type", "application/json")
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	if closeConn {
+		h.Set("Connection", "close")
 	}
-	_, err := fmt.Fprintf(w, "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n%s\r\n%s", status, http.StatusText(status), len(b), conn, b)
-	return err
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
 }
 
-func (p *Proxy) handle(c net.Conn) {
-	p.track(c, true)
-	defer p.track(c, false)
-	defer c.Close()
-	// Over TLS with client certificates, the client's identity is the
-	// certificate's common name, as dockerd gives it to plugins.
-	var user, authn string
-	if tc, ok := c.(*tls.Conn); ok {
-		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
-		if err := tc.Handshake(); err != nil {
-			p.logf("TLS handshake: %v", err)
-			return
-		}
-		_ = tc.SetDeadline(time.Time{})
-		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
-			user, authn = certs[0].Subject.CommonName, "TLS"
-		}
-	}
-	br := bufio.NewReaderSize(c, 32<<10)
-	var up net.Conn
-	var upr *bufio.Reader
-	defer func() {
-		if up != nil {
-			up.Close()
-		}
-	}()
-	for {
-		head, err := readHead(br)
-		if err != nil {
-			if errors.Is(err, errHTTP2) {
-				_ = deny(c, http.StatusHTTPVersionNotSupported, err.Error(), true)
-			} else if !errors.Is(err, io.EOF) {
-				_ = deny(c, http.StatusBadRequest, "dockguard: "+err.Error(), true)
-			}
-			return
-		}
-		req, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(head)))
-		if err != nil {
-			_ = deny(c, http.StatusBadRequest, "dockguard: malformed request: "+err.Error(), true)
-			return
-		}
-		if req.ProtoMajor != 1 || req.ProtoMinor != 1 {
-			_ = deny(c, http.StatusHTTPVersionNotSupported, "dockguard: only HTTP/1.1 is served", true)
-			return
-		}
-		if up := strings.ToLower(req.Header.Get("Upgrade")); strings.Contains(up, "h2c") || strings.Contains(up, "h2") && !strings.Contains(up, "tcp") {
-			_ = deny(c, http.StatusHTTPVersionNotSupported, "dockguard: HTTP/2 upgrades (h2c) are refused", true)
-			return
-		}
-		if ct := req.Header.Get("Content-Type"); ct != "" {
-			if mt, _, _ := mime.ParseMediaType(ct); strings.HasPrefix(mt, "application/grpc") {
-				_ = deny(c, http.StatusForbidden, "dockguard: gRPC requests are refused", true)
-				return
-			}
-		}
-		chunked := len(req.TransferEncoding) > 0
-		if chunked && rawHeader(head, "content-length") {
-			_ = deny(c, http.StatusBadRequest, "dockguard: ambiguous body framing (Transfer-Encoding with Content-Length)", true)
-			return
-		}
-		d := p.Plugin.Decider()
-		t, terr := parseTarget(req.Method, req.RequestURI)
-		if terr != nil {
-			t = nil
-		}
-		var body []byte
-		readBody := judgedBody(t)
-		if readBody {
-			switch {
-			case chunked:
-				// The Engine API clients send JSON with a length; a body
-				// whose end is not known up front is not judged.
-				dec := Decision{Method: req.Method, Route: req.URL.Path, Msg: "body-chunked: a chunked body is not judged on this route; send it with Content-Length"}
-				LogDecision(p.Plugin.log, d, &dec)
-				_ = deny(c, http.StatusForbidden, "authorization denied by dockguard: "+dec.Msg, true)
-				return
-			case req.ContentLength > d.maxBody:
-				dec := Decision{Method: req.Method, Route: req.URL.Path, Msg: fmt.Sprintf("body-too-large: a body of %d bytes is over the %d-byte cap", req.ContentLength, d.maxBody)}
-				LogDecision(p.Plugin.log, d, &dec)
-				_ = deny(c, http.StatusRequestEntityTooLarge, "authorization denied by dockguard: "+dec.Msg, true)
-				return
-			case req.ContentLength > 0:
-				body = make([]byte, req.ContentLength)
-				if _, err := io.ReadFull(br, body); err != nil {
-					return
-				}
-			}
-		}
-		ar := &Request{User: user, UserAuthNMethod: authn, RequestMethod: req.Method, RequestURI: req.RequestURI, RequestBody: body, RequestHeaders: map[string]string{}}
-		for k, v := range req.Header {
-			ar.RequestHeaders[k] = v[len(v)-1]
-		}
-		if !readBody {
-			// The daemon judges only what it reads; these routes' bodies
-			// are streamed (build contexts, archives, image loads).
-			delete(ar.RequestHeaders, "Content-Length")
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), decideTimeout)
-		dec := d.Decide(ctx, ar)
-		cancel()
-		LogDecision(p.Plugin.log, d, &dec)
-		if p.Plugin.Observe != nil {
-			p.Plugin.Observe(&dec)
-		}
-		if !dec.Allow {
-			// An unread streamed body cannot be skipped safely: close.
-			closeAfter := !readBody && (chunked || req.ContentLength > 0)
-			if err := deny(c, http.StatusForbidden, "authorization denied by dockguard: "+dec.Msg, closeAfter); err != nil || closeAfter {
-				return
-			}
-			continue
-		}
-		if up == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			up, err = p.Dial(ctx)
-			cancel()
-			if err != nil {
-				_ = deny(c, http.StatusBadGateway, "dockguard: the daemon cannot be reached: "+err.Error(), true)
-				return
-			}
-			upr = bufio.NewReaderSize(up, 32<<10)
-		}
-		// The exact bytes that were judged: head, then body.
-		if _, err := up.Write(head); err != nil {
-			return
-		}
-		switch {
-		case body != nil:
-			if _, err := up.Write(body); err != nil {
-				return
-			}
-		case chunked:
-			if err := copyChunked(up, br); err != nil {
-				return
-			}
-		case req.ContentLength > 0:
-			if _, err := io.CopyN(up, br, req.ContentLength); err != nil {
-				return
-			}
-		}
-		resp, err := http.ReadResponse(upr, req)
-		if err != nil {
-			return
-		}
-		if resp.StatusCode == http.StatusSwitchingProtocols || (hijackRoute(t) && resp.StatusCode == http.StatusOK && rawStream(resp)) {
-			// The daemon hijacked the connection: raw both ways.
-			if err := writeHead(c, resp); err != nil {
-				return
-			}
-			pipe(c, br, up, upr)
-			return
-		}
-		err = resp.Write(c)
-		resp.Body.Close()
-		if err != nil || resp.Close || req.Close {
-			return
-		}
-	}
+// proxyWriter tracks the connections the reverse proxy takes over for a
+// protocol switch, so that Close ends them, and hands it the bytes the
+// server had already read past the request.
+type proxyWriter struct {
+	http.ResponseWriter
+	p *Proxy
 }
 
-// rawHeader reports whether the head as sent names a header (Go's parser
-// drops Content-Length beside chunked).
-func rawHeader(head []byte, name string) bool {
-	for _, line := range bytes.Split(head, []byte("\n"))[1:] {
-		k, _, ok := bytes.Cut(line, []byte(":"))
-		if ok && strings.EqualFold(strings.TrimSpace(string(k)), name) {
-			return true
-		}
+func (w *proxyWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *proxyWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
 	}
-	return false
+	hc := &hijackedConn{Conn: c, r: brw.Reader, p: w.p}
+	w.p.mu.Lock()
+	closed := w.p.closed
+	if !closed {
+		if w.p.hijacked == nil {
+			w.p.hijacked = map[*hijackedConn]struct{}{}
+		}
+		w.p.hijacked[hc] = struct{}{}
+	}
+	w.p.mu.Unlock()
+	if closed {
+		c.Close()
+		return nil, nil, errors.New("dockguard: the proxy is closing")
+	}
+	return hc, brw, nil
 }
 
-func rawStream(resp *http.Response) bool {
-	ct := resp.Header.Get("Content-Type")
-	return strings.HasPrefix(ct, "application/vnd.docker.raw-stream") || strings.HasPrefix(ct, "application/vnd.docker.multiplexed-stream")
+// hijackedConn is a switched client connection.
+type hijackedConn struct {
+	net.Conn
+	r    *bufio.Reader // what the server read ahead, until drained
+	p    *Proxy
+	once sync.Once
 }
 
-func writeHead(w io.Writer, resp *http.Response) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/%d.%d %s\r\n", resp.ProtoMajor, resp.ProtoMinor, resp.Status)
-	if err := resp.Header.Write(&b); err != nil {
-		return err
+func (c *hijackedConn) Read(b []byte) (int, error) {
+	if c.r != nil {
+		if c.r.Buffered() > 0 {
+			return c.r.Read(b)
+		}
+		c.r = nil
 	}
-	b.WriteString("\r\n")
-	_, err := w.Write(b.Bytes())
-	return err
+	return c.Conn.Read(b)
 }
 
-type closeWriter interface{ CloseWrite() error }
-
-// pipe copies both ways until both directions end.
-func pipe(c net.Conn, cr *bufio.Reader, up net.Conn, upr *bufio.Reader) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_, _ = io.Copy(up, cr)
-		if cw, ok := up.(closeWriter); ok {
-			_ = cw.CloseWrite()
-		}
-	}()
-	_, _ = io.Copy(c, upr)
-	if cw, ok := c.(closeWriter); ok {
-		_ = cw.CloseWrite()
+// CloseWrite passes the client's half-close on (docker exec -i with its
+// input at end).
+func (c *hijackedConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
 	}
-	c.Close()
-	up.Close()
-	wg.Wait()
+	return errors.ErrUnsupported
 }
 
-// copyChunked copies a chunked body byte for byte, framing included.
-func copyChunked(w io.Writer, r *bufio.Reader) error {
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(line); err != nil {
-			return err
-		}
-		sz := strings.TrimSpace(string(line))
-		if i := strings.IndexByte(sz, ';'); i >= 0 {
-			sz = sz[:i]
-		}
-		n, err := strconv.ParseInt(strings.TrimSpace(sz), 16, 64)
-		if err != nil || n < 0 {
-			return errors.New("bad chunk size")
-		}
-		if n == 0 {
-			// Trailers, then the blank line.
-			for {
-				line, err := r.ReadSlice('\n')
-				if err != nil {
-					return err
-				}
-				if _, err := w.Write(line); err != nil {
-					return err
-				}
-				if string(line) == "\r\n" || string(line) == "\n" {
-					return nil
-				}
-			}
-		}
-		if _, err := io.CopyN(w, r, n+2); err != nil {
-			return err
-		}
-	}
+func (c *hijackedConn) Close() error {
+	c.once.Do(func() {
+		c.p.mu.Lock()
+		delete(c.p.hijacked, c)
+		c.p.mu.Unlock()
+	})
+	return c.Conn.Close()
 }
