@@ -255,7 +255,7 @@ func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
 		return fmt.Errorf("--socket-mode %q: want an octal mode such as 0660", f.socketMode)
 	}
 	var l net.Listener
-	listen := f.listen
+	var listen string // the unix socket to remove at the end
 	if addr, ok := strings.CutPrefix(f.listen, "tcp://"); ok {
 		if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
 			return errors.New("--listen tcp:// needs --tls-cert, --tls-key and --tls-ca: the API is never served in the clear or to unauthenticated clients")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -45,7 +46,7 @@ func NewMetrics() *Metrics {
 		Name: "dockguard_enforce_daemon_known_bypass", Help: "1 for each known Docker Engine authorization-bypass CVE whose range holds the daemon's version (a distribution build may carry the fix).",
 	}, []string{"cve"})
 	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads, m.daemon, m.bypasses,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -91,6 +91,9 @@ func rekorEntry(annotation string) (*tlog.Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("log ID: %w", err)
 	}
+	// A legacy .sig bundle is a Rekor v1 entry, which is what NewEntry
+	// parses (NewTlogEntry takes a protobuf entry that format has not).
+	//lint:ignore SA1019 the legacy cosign format is Rekor v1 only
 	return tlog.NewEntry(body, rb.Payload.IntegratedTime, rb.Payload.LogIndex, logID, rb.SignedEntryTimestamp, nil)
 }
 

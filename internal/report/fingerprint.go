@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"regexp"
 	"strconv"
-	"strings"
 )
 
 // positionRef matches a file position written inside a message
@@ -51,6 +50,3 @@ func Fingerprints(fs []Finding) []string {
 	}
 	return out
 }
-
-// stripPositions is exported for tests of messages.
-func stripPositions(s string) string { return strings.TrimSpace(positionRef.ReplaceAllString(s, "")) }

@@ -250,6 +250,9 @@ func gitleaksContent(path, text string) ([]ContentMatch, error) {
 		}
 		lineAt += strings.Count(text[counted:start], "\n")
 		counted = start
+		// gitleaks v8's Detect takes detect.Fragment; sources.Fragment
+		// replaces it in v9.
+		//lint:ignore SA1019 the v8 detector API takes this type
 		for _, f := range cr.rules[rule].d.Detect(detect.Fragment{Raw: text[start:stop], StartLine: lineAt, FilePath: path}) {
 			k := key{f.RuleID, f.StartLine + 1} // gitleaks counts lines from 0
 			if !seen[k] {

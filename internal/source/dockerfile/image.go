@@ -1,7 +1,6 @@
 package dockerfile
 
 import (
-	"fmt"
 	"os"
 	"path"
 	"path/filepath"
@@ -343,14 +342,6 @@ func matchesProg(prog, target, workdir string) bool {
 		return path.Base(target) == prog
 	}
 	return absProg(prog, workdir) == path.Clean(target)
-}
-
-// describe is used in messages about the user a container runs as.
-func describe(v facts.Value[string]) string {
-	if v.IsSet() {
-		return fmt.Sprintf("USER %s", v.V)
-	}
-	return "no USER"
 }
 
 // sensitiveNames are files that must not reach an image; matched at the top

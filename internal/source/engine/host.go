@@ -16,7 +16,7 @@ func hostFacts(s *Snapshot, nets client.NetworkListResult, ep Endpoint) *facts.H
 	v := s.Version
 	ver := system.VersionResponse{
 		Platform: system.PlatformInfo{Name: v.Platform.Name}, Version: v.Version, APIVersion: v.APIVersion,
-		MinAPIVersion: v.MinAPIVersion, Os: v.Os, Arch: v.Arch, Components: v.Components, Experimental: v.Experimental,
+		MinAPIVersion: v.MinAPIVersion, Os: v.Os, Arch: v.Arch, Components: v.Components,
 	}
 	for _, c := range v.Components {
 		if c.Name == "Engine" {
