@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/plugin"
 	"github.com/moby/moby/api/types/volume"
@@ -53,7 +53,7 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 			}
 		}
 	}
-	if container.IsRootUser(user) {
+	if facts.IsRootUser(user) {
 		j.check("exec-root", "run docker exec with --user of an unprivileged user (or set enforce.allowExecRoot: true)", "User: exec as root (%s)", truncate(how, 80))
 	}
 }

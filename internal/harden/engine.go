@@ -104,7 +104,7 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 		if len(args) > 0 {
 			u.Command = "docker update " + strings.Join(args, " ") + " " + quote(u.Name)
 		}
-		if ct.Config != nil && isRootUser(ct.Config.User) {
+		if ct.Config != nil && rootOrUnset(ct.Config.User) {
 			u.Recreate = append(u.Recreate, "root-user")
 		}
 		if !h.ReadonlyRootfs {
@@ -163,7 +163,7 @@ func (u EngineUpdate) String() string {
 // starts as root runs as (docker top); "" when it cannot tell.
 func processUID(ctx context.Context, c *client.Client, ct *api.InspectResponse) string {
 	if ct.State == nil || !ct.State.Running || ct.State.Pid <= 0 || ct.Config == nil ||
-		(ct.Config.User != "" && !isRootUser(ct.Config.User)) {
+		(ct.Config.User != "" && !rootOrUnset(ct.Config.User)) {
 		return ""
 	}
 	uid, _ := engine.PID1User(ctx, c, ct.ID, ct.State.Pid)

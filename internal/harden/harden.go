@@ -10,7 +10,9 @@ import (
 
 	"github.com/docker/go-units"
 	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/rules"
+	"github.com/dockguard/dockguard/internal/shell"
 )
 
 // Defaults are the limits used when the configuration sets none.
@@ -80,25 +82,22 @@ func (n Note) String() string {
 	return n.Rule + ": " + n.Message
 }
 
-// isRootUser reports whether a user value (user[:group]) names root.
-func isRootUser(u string) bool {
+// rootOrUnset reports whether a user value leaves the container as root:
+// no user name (the image's, root unless the image says otherwise) or
+// root in any spelling ("0", "00", "root:1000", …).
+func rootOrUnset(u string) bool {
 	name, _, _ := strings.Cut(u, ":")
-	return name == "" || name == "root" || name == "0"
+	return strings.TrimSpace(name) == "" || facts.IsRootUser(u)
 }
 
-// dropTools start as root and switch to another user.
-var dropTools = []string{"gosu", "su-exec", "setpriv", "chroot", "s6-setuidgid", "runuser", "setuidgid", "su"}
-
 // dropsPrivileges reports whether a command line (entrypoint and command)
-// switches user with one of the dropTools.
+// names a tool that switches user (shell.IsDropTool), in any word of it:
+// harden keeps the root start of such a container.
 func dropsPrivileges(words []string) bool {
 	for _, w := range words {
 		for _, f := range strings.Fields(w) {
-			b := f[strings.LastIndexByte(f, '/')+1:]
-			for _, t := range dropTools {
-				if b == t {
-					return true
-				}
+			if shell.IsDropTool(f) {
+				return true
 			}
 		}
 	}

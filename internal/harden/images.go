@@ -63,7 +63,7 @@ func (info *ImageInfo) starts(spec *container.Spec) []string {
 
 // nonRootUser is the image's own user when it is not root ("" otherwise).
 func (info *ImageInfo) nonRootUser() string {
-	if info == nil || isRootUser(info.User) {
+	if info == nil || rootOrUnset(info.User) {
 		return ""
 	}
 	return info.User

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/moby/moby/api/types/blkiodev"
 	api "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
@@ -252,7 +252,7 @@ func RunLine(ct *api.InspectResponse, img *image.InspectResponse, def EngineDefa
 	}
 	ep, args := entrypointArgs(cfg.Entrypoint, cfg.Cmd, ic)
 	argv := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
-	rootStart := cfg.User == "" || container.IsRootUser(cfg.User)
+	rootStart := cfg.User == "" || facts.IsRootUser(cfg.User)
 	seen := dropsPrivileges(argv)
 	liveDrop := live.ProcessUID != "" && live.ProcessUID != "0"
 	if rootStart && (seen || liveDrop) && len(argv) > 0 && argv[0] != "" {

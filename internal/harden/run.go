@@ -288,7 +288,7 @@ func (h *runHardener) harden() {
 			h.add = append(h.add, "--user", h.user(c.Image))
 			h.fixed["root-user"] = true
 		}
-	} else if !h.unknown(container.FieldUser) && isRootUser(c.User) && !drop {
+	} else if !h.unknown(container.FieldUser) && rootOrUnset(c.User) && !drop {
 		if f, ok := h.last("user"); ok {
 			u := h.user(c.Image)
 			h.set(f, u)

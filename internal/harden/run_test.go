@@ -92,6 +92,11 @@ func TestRunExamples(t *testing.T) {
 			`docker run -d -p 127.0.0.1:80:80 --user 10001:10001 --read-only --tmpfs /tmp --tmpfs /var/cache/nginx --tmpfs /var/run --cap-drop ALL --security-opt no-new-privileges --memory 512m --memory-swap 512m --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 nginx:1.27`},
 		{`docker run --restart=always -m 1g --privileged -v /:/host alpine sh -c 'echo hi'`,
 			`docker run --restart=on-failure:5 -m 1g --privileged -v /:/host --user 10001:10001 --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory-swap 1g --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 alpine sh -c 'echo hi'`},
+		// Root in another spelling is root: the one predicate (facts.IsRootUser).
+		{`docker run --user 00 -d alpine:3.20 sleep 1`,
+			`docker run --user 10001:10001 -d --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory 512m --memory-swap 512m --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 alpine:3.20 sleep 1`},
+		{`docker run --user root:1000 -d alpine:3.20 sleep 1`,
+			`docker run --user 10001:10001 -d --read-only --tmpfs /tmp --cap-drop ALL --security-opt no-new-privileges --memory 512m --memory-swap 512m --cpus 1 --pids-limit 256 --ulimit nofile=1024:2048 --ulimit nproc=512 alpine:3.20 sleep 1`},
 	}
 	for _, c := range cases {
 		res, err := harden.Run(c.in, harden.Options{})

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
@@ -29,16 +28,6 @@ func eachCommand(stages []*facts.Stage, fn func(s *facts.Stage, st *facts.Step, 
 			}
 		}
 	}
-}
-
-// isRootUser reports whether a USER value (user[:group]) is root.
-func isRootUser(u string) bool {
-	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
-	if name == "root" {
-		return true
-	}
-	n, err := strconv.Atoi(name)
-	return err == nil && n == 0
 }
 
 // installers maps package managers to the verbs that install packages.

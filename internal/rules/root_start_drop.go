@@ -42,7 +42,7 @@ func checkRootDrop(c *facts.Container, r *Reporter, inherited bool) {
 	if d == nil {
 		return
 	}
-	if c.User.IsUnknown() || (c.User.IsSet() && !isRootUser(c.User.V)) {
+	if c.User.IsUnknown() || (c.User.IsSet() && !facts.IsRootUser(c.User.V)) {
 		return
 	}
 	at, from := d.At, ""

@@ -53,7 +53,7 @@ func checkRootUser(c *facts.Container, r *Reporter) {
 	}
 	switch c.User.State {
 	case facts.Set:
-		if isRootUser(c.User.V) {
+		if facts.IsRootUser(c.User.V) {
 			if c.Subject.Kind != facts.SubjectStage && c.User.At.Path != "" && c.User.At.Path != c.Origin.Path {
 				// The user comes from the image (a joined Dockerfile); the
 				// Dockerfile's own finding is at its USER line.

@@ -164,37 +164,8 @@ func parseExpose(s string, at facts.Location) (facts.ExposedPort, bool) {
 	return p, true
 }
 
-// DropTools switch from root to another user before running the service.
-var dropTools = map[string]bool{"gosu": true, "su-exec": true, "s6-setuidgid": true, "runuser": true, "setpriv": true, "chroot": true}
-
 // initWrappers start the real entrypoint as their child.
 var initWrappers = map[string]bool{"tini": true, "tini-static": true, "dumb-init": true, "catatonit": true, "docker-init": true}
-
-// dropIn reports which privilege-dropping tool a command runs, if any.
-func dropIn(args []string) string {
-	args = shell.Effective(args)
-	n := shell.Name(args)
-	if !dropTools[n] {
-		return ""
-	}
-	switch n {
-	case "chroot":
-		for _, a := range args[1:] {
-			if strings.HasPrefix(a, "--userspec") {
-				return "chroot --userspec"
-			}
-		}
-		return ""
-	case "setpriv":
-		for _, a := range args[1:] {
-			if strings.HasPrefix(a, "--reuid") || strings.HasPrefix(a, "--ruid") || strings.HasPrefix(a, "--euid") {
-				return "setpriv"
-			}
-		}
-		return ""
-	}
-	return n
-}
 
 // privilegeDrop finds a root start that drops privileges: in ENTRYPOINT/CMD
 // itself, in a `sh -c` body, or in an entrypoint script copied into the image
@@ -221,7 +192,7 @@ func (l *loader) privilegeDrop(c *facts.Container, steps []*facts.Step) *facts.P
 	if len(argv) == 0 {
 		return nil
 	}
-	if t := dropIn(argv); t != "" {
+	if t := shell.DropIn(argv); t != "" {
 		return &facts.PrivilegeDrop{Tool: t, At: at}
 	}
 	if shell.IsShell(shell.Name(argv)) {
@@ -238,7 +209,7 @@ func (l *loader) privilegeDrop(c *facts.Container, steps []*facts.Step) *facts.P
 func (l *loader) dropInScript(text, file string, at facts.Location, steps []*facts.Step, depth int) *facts.PrivilegeDrop {
 	cmds, _ := shell.Parse(text, func(int) facts.Location { return at })
 	for _, cmd := range cmds {
-		if t := dropIn(cmd.Args); t != "" {
+		if t := shell.DropIn(cmd.Args); t != "" {
 			return &facts.PrivilegeDrop{Tool: t, Script: file, At: at}
 		}
 	}

@@ -57,7 +57,7 @@ func privilegeDrop(im *facts.Image, workdir string) *facts.PrivilegeDrop {
 		}
 		return nil
 	}
-	if t := dockerfile.DropIn(argv); t != "" {
+	if t := shell.DropIn(argv); t != "" {
 		return check(t, "")
 	}
 	var inScript func(text, file string, depth int) *facts.PrivilegeDrop
@@ -65,7 +65,7 @@ func privilegeDrop(im *facts.Image, workdir string) *facts.PrivilegeDrop {
 	inScript = func(text, file string, depth int) *facts.PrivilegeDrop {
 		cmds, _ := shell.Parse(text, func(int) facts.Location { return at })
 		for _, cmd := range cmds {
-			if t := dockerfile.DropIn(cmd.Args); t != "" {
+			if t := shell.DropIn(cmd.Args); t != "" {
 				return check(t, file)
 			}
 		}
