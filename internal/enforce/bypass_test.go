@@ -19,7 +19,7 @@ type bypass struct {
 // mediumBypasses are attacks whose rule is of medium severity in the
 // catalogue: denied from enforce.minSeverity: medium, logged at the
 // default high.
-var mediumBypasses = map[string]bool{"apparmor unconfined": true, "host device": true, "userns host": true}
+var mediumBypasses = map[string]bool{"apparmor unconfined": true, "userns host": true}
 
 func with(r *Request, f func(*Request)) *Request { f(r); return r }
 
@@ -138,6 +138,18 @@ func Bypasses() []bypass {
 		{"volume with unknown field", req("POST", "/v1.41/volumes/create", `{"Name":"v","DriverOptions":{"o":"bind","device":"/"}}`)},
 		{"network create with unknown field", req("POST", "/v1.41/networks/create", `{"Name":"n","Driver":"bridge","Mystery":1}`)},
 		{"update with cgroup parent", req("POST", "/v1.41/containers/c1/update", `{"CgroupParent":"/"}`)},
+		// Found by the adversarial pass.
+		{"local volume of the host's disk", req("POST", "/v1.41/volumes/create", `{"Name":"d","DriverOpts":{"type":"ext4","device":"/dev/vda"}}`)},
+		{"local volume of procfs", req("POST", "/v1.41/volumes/create", `{"Name":"p","DriverOpts":{"type":"proc","device":"proc"}}`)},
+		{"inline local volume overlay on /", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"volume","Source":"o","Target":"/o","VolumeOptions":{"DriverConfig":{"Name":"local","Options":{"type":"overlay","device":"overlay","o":"lowerdir=/:/tmp"}}}}]}}`)},
+		{"named volume not askable", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Binds":["dgdisk:/host"]}}`)},
+		{"inline seccomp profile", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"SecurityOpt":["seccomp={\"defaultAction\":\"SCMP_ACT_ALLOW\"}"]}}`)},
+		{"host disk device", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Devices":[{"PathOnHost":"/dev/vda","PathInContainer":"/dev/x","CgroupPermissions":"rwm"}]}}`)},
+		{"memory device", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Devices":[{"PathOnHost":"/dev/mem","PathInContainer":"/dev/mem","CgroupPermissions":"r"}]}}`)},
+		{"device cgroup rule for every block device", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"DeviceCgroupRules":["b *:* rwm"]}}`)},
+		{"mount type in upper case", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"BIND","Source":"/","Target":"/h"}]}}`)},
+		{"exec user that is a name", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"toor"}`)},
+		{"exec user wrapping to 0", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"4294967296"}`)},
 		{"bad request URI", req("POST", "::", "")},
 		{"HostConfig at start (API 1.23)", req("POST", "/v1.23/containers/c1/start", `{"Privileged":true}`)},
 	}

@@ -85,6 +85,16 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		}
 	}
 	j.endpoints(hc, c.NetworkingConfig)
+	j.devices("HostConfig.", hc)
+	j.seccompProfiles(hc.SecurityOpt)
+	j.namedVolumes(ctx, hc)
+	// Bind sources that are symlinks here are judged where they lead too.
+	if binds, mounts := resolvedBinds(hc); len(binds)+len(mounts) > 0 {
+		judged := *spec.HostConfig
+		judged.Binds = append(append([]string(nil), judged.Binds...), binds...)
+		judged.Mounts = append(append([]mount.Mount(nil), judged.Mounts...), mounts...)
+		spec.HostConfig = &judged
+	}
 	imageMissing := false
 	if cfg.User == "" && cfg.Image != "" {
 		switch user, found, err := j.d.imageUser(ctx, cfg.Image); {
@@ -212,10 +222,13 @@ func (j *judgement) namespaces(h *apicontainer.HostConfig) {
 // mount judges what the container rules do not of one mount: volume
 // plugins, local volumes that bind host paths, image mounts.
 func (j *judgement) mount(field string, i int, m mount.Mount) {
+	if !mountTypes[m.Type] {
+		j.check("mount-type", "use a bind, volume or tmpfs mount", "%s[%d].Type %q is not a mount type dockguard judges", field, i, truncate(string(m.Type), 20))
+	}
 	if m.Type == mount.TypeVolume && m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
 		dc := m.VolumeOptions.DriverConfig
-		if localBind(dc.Name, dc.Options) {
-			j.check("volume-bind", "use a bind mount the policy can judge, or a plain volume", "%s[%d]: a local-driver volume with o=bind mounts host path %q", field, i, truncate(dc.Options["device"], 60))
+		if why := localVolumeRisk(dc.Name, dc.Options); why != "" {
+			j.check("volume-bind", "use a bind mount the policy can judge, or a plain volume", "%s[%d].VolumeOptions.DriverConfig.Options: %s", field, i, why)
 		}
 		if dc.Name != "" && dc.Name != "local" {
 			j.check("volume-driver", "use the local volume driver", "%s[%d].VolumeOptions.DriverConfig.Name %q is a volume plugin, which mounts what it chooses", field, i, truncate(dc.Name, 40))
@@ -225,8 +238,6 @@ func (j *judgement) mount(field string, i int, m mount.Mount) {
 		j.check("image-mount", "copy the files into the image instead", "%s[%d]: image mounts are not judged", field, i)
 	}
 }
-
-func localBind(driver string, opts map[string]string) bool { return container.LocalBind(driver, opts) }
 
 // exempt allows an image named by an exempt digest. Exemptions by tag,
 // label or container name are chosen by the requester, so there are none.

@@ -1,7 +1,10 @@
 package enforce
 
 import (
+	"archive/tar"
 	"context"
+	"fmt"
+	"io"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -52,4 +55,43 @@ func (e *EngineImages) Network(ctx context.Context, ref string) (string, string,
 		return "", "", false, err
 	}
 	return res.Network.Name, res.Network.Driver, true, nil
+}
+
+// Volume implements VolumeOptions.
+func (e *EngineImages) Volume(ctx context.Context, name string) (string, map[string]string, bool, error) {
+	res, err := e.Client.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", nil, false, nil
+		}
+		return "", nil, false, err
+	}
+	return res.Volume.Driver, res.Volume.Options, true, nil
+}
+
+// PasswdUID implements Passwd: the UID a user name has in the container's
+// /etc/passwd, read through the archive API (capped at 1 MiB).
+func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
+	res, err := e.Client.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: "/etc/passwd"})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return 0, false, nil // no /etc/passwd: the name resolves to nothing
+		}
+		return 0, false, err
+	}
+	defer res.Content.Close()
+	tr := tar.NewReader(res.Content)
+	h, err := tr.Next()
+	if err != nil {
+		return 0, false, err
+	}
+	if h.Typeflag != tar.TypeReg {
+		return 0, false, fmt.Errorf("/etc/passwd is not a regular file (tar type %q)", h.Typeflag)
+	}
+	b, err := io.ReadAll(io.LimitReader(tr, 1<<20))
+	if err != nil {
+		return 0, false, err
+	}
+	uid, found := passwdUID(string(b), name)
+	return uid, found, nil
 }

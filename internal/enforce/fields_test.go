@@ -17,7 +17,7 @@ var checks = map[string]bool{
 	"update-memory-unlimited": true, "update-memory-over-max": true, "update-swap-unlimited": true,
 	"update-pids-unlimited": true, "update-pids-over-max": true, "update-cpu-unlimited": true,
 	"update-restart-unlimited": true, "update-devices": true, "service-plugin": true, "plugin-change": true,
-	"build-network": true, "buildkit-session": true,
+	"build-network": true, "buildkit-session": true, "host-block-device": true, "seccomp-profile": true, "mount-type": true,
 }
 
 // Every field of every request type is classified, every entry names a
@@ -107,5 +107,24 @@ func TestSetFields(t *testing.T) {
 	c, _ = DecodeCreate([]byte(`{"Image":"a","HostConfig":{"MaskedPaths":null,"OomScoreAdj":10,"VolumeDriver":""}}`))
 	if got := setFields("HostConfig", reflect.ValueOf(c.HostConfig)); len(got) != 0 {
 		t.Errorf("unset fields reported: %v", got)
+	}
+}
+
+func TestPasswdUID(t *testing.T) {
+	const passwd = "root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\r\napp:x:10001:10001::/app:/sbin/nologin\nbad:x:notanumber:0::/:\n"
+	for name, want := range map[string]int64{"root": 0, "toor": 0, "app": 10001} {
+		if uid, ok := passwdUID(passwd, name); !ok || uid != want {
+			t.Errorf("%s: %d %v, want %d", name, uid, ok, want)
+		}
+	}
+	for _, name := range []string{"bad", "nobody", "ap", ""} {
+		if _, ok := passwdUID(passwd, name); ok {
+			t.Errorf("%s: found", name)
+		}
+	}
+	for u, want := range map[string]string{"app": "app", "app:staff": "app", "1000": "", "0:0": "", "": "", " toor ": "toor"} {
+		if got := userName(u); got != want {
+			t.Errorf("userName(%q) = %q, want %q", u, got, want)
+		}
 	}
 }

@@ -31,6 +31,15 @@ func (l *lazyImages) ImageUser(ctx context.Context, ref string) (string, bool, e
 func (l *lazyImages) ContainerUser(ctx context.Context, id string) (string, bool, error) {
 	return l.get().ContainerUser(ctx, id)
 }
+func (l *lazyImages) Network(ctx context.Context, ref string) (string, string, bool, error) {
+	return l.get().(*EngineImages).Network(ctx, ref)
+}
+func (l *lazyImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
+	return l.get().(*EngineImages).PasswdUID(ctx, id, name)
+}
+func (l *lazyImages) Volume(ctx context.Context, name string) (string, map[string]string, bool, error) {
+	return l.get().(*EngineImages).Volume(ctx, name)
+}
 
 func TestPluginProtocol(t *testing.T) {
 	var log bytes.Buffer

@@ -281,6 +281,16 @@ func (g *gate) RoundTrip(out *http.Request) (*http.Response, error) {
 		}
 		return nil, errors.New("dockguard: a request reached the transport without a decision")
 	}
+	if len(out.Header.Values("Content-Type")) > 1 {
+		// The daemon reads the first value (a form parsed as parameters),
+		// a plugin is shown the last: one request, two readings.
+		if out.Body != nil {
+			out.Body.Close()
+		}
+		msg := "body-content-type: the request repeats Content-Type, which the daemon and authorization read differently"
+		LogDecision(g.p.Plugin.log, ex.d, &Decision{Method: out.Method, Route: out.URL.Path, Msg: msg})
+		return nil, &denial{msg: msg}
+	}
 	ar := &Request{User: ex.user, UserAuthNMethod: ex.authn, RequestMethod: out.Method, RequestURI: out.URL.RequestURI(), RequestHeaders: make(map[string]string, len(out.Header)+1)}
 	for k, v := range out.Header {
 		if len(v) > 0 {

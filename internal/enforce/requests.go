@@ -2,7 +2,9 @@ package enforce
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
@@ -55,6 +57,28 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 	}
 	if facts.IsRootUser(user) {
 		j.check("exec-root", "run docker exec with --user of an unprivileged user (or set enforce.allowExecRoot: true)", "User: exec as root (%s)", truncate(how, 80))
+		return
+	}
+	// A name may be UID 0 in the container's /etc/passwd (toor:x:0:0):
+	// it is resolved there, as runc resolves it when the exec starts.
+	if name := userName(user); name != "" {
+		pw, ok := j.d.images.(Passwd)
+		var uid int64
+		var found bool
+		var err error
+		if ok && j.d.images != nil {
+			uid, found, err = pw.PasswdUID(ctx, id, name)
+		} else {
+			err = errors.New("no daemon to ask")
+		}
+		switch {
+		case err != nil:
+			if j.d.cfg.UnknownImageUser != "allow" {
+				j.check("exec-root", "run docker exec with --user UID (numeric), or set enforce.unknownImageUser: allow", "User: %s (%s) cannot be resolved in the container (%s); judged as root", truncate(name, 40), truncate(how, 60), truncate(err.Error(), 60))
+			}
+		case found && facts.IsRootUser(strconv.FormatInt(uid, 10)):
+			j.check("exec-root", "run docker exec with --user of an unprivileged user (or set enforce.allowExecRoot: true)", "User: exec as root (%s: %s is UID %d in the container's /etc/passwd)", truncate(how, 60), truncate(name, 40), uid)
+		}
 	}
 }
 
@@ -126,8 +150,8 @@ func (j *judgement) volume(r *Request) {
 	}
 	j.subject = "volume " + v.Name
 	j.deniedFields("Volume", &v)
-	if localBind(v.Driver, v.DriverOpts) {
-		j.check("volume-bind", "use a named volume without o=bind, or a bind mount the policy can judge", "DriverOpts: a local-driver volume with o=bind mounts host path %q", truncate(v.DriverOpts["device"], 60))
+	if why := localVolumeRisk(v.Driver, v.DriverOpts); why != "" {
+		j.check("volume-bind", "create a volume that holds only its own data (no type or device, or tmpfs or a network filesystem)", "DriverOpts: %s", why)
 	}
 	if v.Driver != "" && v.Driver != "local" {
 		j.check("volume-driver", "use the local volume driver", "Driver %q is a volume plugin, which mounts what it chooses", truncate(v.Driver, 40))

@@ -7,9 +7,10 @@ import (
 
 // IsRootUser reports whether a user as Docker takes it (--user, USER,
 // Config.User, exec User, a service's User) runs as root: the name "root"
-// (any case: fail closed) or a UID that parses as 0 ("0", "00", "+0"),
-// with or without a group ("0:0", "root:1000"). "" is not decided here: it
-// means the image's or container's user.
+// (any case: fail closed) or a UID that parses as 0 ("0", "00", "+0") or
+// wraps to 0 as a 32-bit UID (4294967296), with or without a group ("0:0",
+// "root:1000"). "" is not decided here: it means the image's or
+// container's user.
 func IsRootUser(u string) bool {
 	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
 	name = strings.TrimSpace(name)
@@ -17,5 +18,5 @@ func IsRootUser(u string) bool {
 		return true
 	}
 	n, err := strconv.ParseInt(name, 10, 64)
-	return err == nil && n == 0
+	return err == nil && n%(1<<32) == 0
 }
