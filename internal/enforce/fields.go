@@ -142,17 +142,28 @@ func leafType(t reflect.Type) bool {
 // Classify returns the table entry for a field path: its own, or that of
 // the nearest enclosing path (a whole subtree classified at once).
 func Classify(path string) (Field, string, bool) {
-	for p := path; p != ""; {
+	for _, p := range enclosing(path) {
 		if f, ok := fieldTable[p]; ok {
 			return f, p, true
 		}
+	}
+	return Field{}, "", false
+}
+
+// enclosing lists a field path and the paths that enclose it, nearest
+// first: HostConfig.Mounts[].Type, HostConfig.Mounts[], HostConfig.Mounts,
+// HostConfig.
+func enclosing(path string) []string {
+	var out []string
+	for p := path; p != ""; {
+		out = append(out, p)
 		i := strings.LastIndexAny(p, ".[")
 		if i <= 0 {
 			break
 		}
 		p = p[:i]
 	}
-	return Field{}, "", false
+	return out
 }
 
 // setFields lists the DenySet fields set in a decoded request value v of
@@ -278,13 +289,8 @@ var denyBelow = func() map[string]bool {
 		if f.Class != DenySet {
 			continue
 		}
-		for q := p; ; {
+		for _, q := range enclosing(p) {
 			m[q] = true
-			i := strings.LastIndexAny(q, ".[")
-			if i <= 0 {
-				break
-			}
-			q = q[:i]
 		}
 	}
 	return m

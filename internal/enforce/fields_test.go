@@ -32,14 +32,8 @@ func TestFieldTableComplete(t *testing.T) {
 				t.Errorf("field %s is not classified in fieldTable", p)
 				continue
 			}
-			used[at] = true
-			for q := at; ; {
+			for _, q := range enclosing(at) {
 				used[q] = true
-				i := strings.LastIndexAny(q, ".[")
-				if i <= 0 {
-					break
-				}
-				q = q[:i]
 			}
 			if f.Class == 0 {
 				t.Errorf("%s: no class", at)
