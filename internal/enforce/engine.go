@@ -3,8 +3,10 @@ package enforce
 import (
 	"archive/tar"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"path"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
@@ -70,8 +72,24 @@ func (e *EngineImages) Volume(ctx context.Context, name string) (string, map[str
 }
 
 // PasswdUID implements Passwd: the UID a user name has in the container's
-// /etc/passwd, read through the archive API (capped at 1 MiB).
+// /etc/passwd, read through the archive API. The daemon resolves the name
+// in the container's root filesystem without its mounts, while the
+// archive API shows mounts: a container with a mount over /etc or
+// /etc/passwd cannot be read the daemon's way, and is an error. A file
+// over 4 MiB is an error too (runc reads all of it).
 func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
+	ins, err := e.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return 0, false, nil // the daemon answers 404
+		}
+		return 0, false, err
+	}
+	for _, m := range ins.Container.Mounts {
+		if d := path.Clean(m.Destination); d == "/" || d == "/etc" || d == "/etc/passwd" {
+			return 0, false, fmt.Errorf("a mount at %s hides the /etc/passwd the daemon reads", d)
+		}
+	}
 	res, err := e.Client.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: "/etc/passwd"})
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
@@ -88,9 +106,13 @@ func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, b
 	if h.Typeflag != tar.TypeReg {
 		return 0, false, fmt.Errorf("/etc/passwd is not a regular file (tar type %q)", h.Typeflag)
 	}
-	b, err := io.ReadAll(io.LimitReader(tr, 1<<20))
+	const maxPasswd = 4 << 20
+	b, err := io.ReadAll(io.LimitReader(tr, maxPasswd+1))
 	if err != nil {
 		return 0, false, err
+	}
+	if len(b) > maxPasswd {
+		return 0, false, errors.New("/etc/passwd is over 4 MiB")
 	}
 	uid, found := passwdUID(string(b), name)
 	return uid, found, nil

@@ -105,13 +105,16 @@ func TestSetFields(t *testing.T) {
 }
 
 func TestPasswdUID(t *testing.T) {
-	const passwd = "root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\r\napp:x:10001:10001::/app:/sbin/nologin\nbad:x:notanumber:0::/:\n"
-	for name, want := range map[string]int64{"root": 0, "toor": 0, "app": 10001} {
+	// As runc reads it: lines trimmed, the first match wins, a UID that is
+	// empty or not a number is 0.
+	const passwd = "root:x:0:0:root:/root:/bin/sh\ntoor:x:0:0::/:/bin/sh\r\napp:x:10001:10001::/app:/sbin/nologin\nbad:x:notanumber:0::/:\n" +
+		"  spaced:x:0:0::/:/bin/sh\nempty:x::0::/:\nshort:x\napp:x:0:0::/:/bin/sh\n"
+	for name, want := range map[string]int64{"root": 0, "toor": 0, "app": 10001, "bad": 0, "spaced": 0, "empty": 0, "short": 0} {
 		if uid, ok := passwdUID(passwd, name); !ok || uid != want {
 			t.Errorf("%s: %d %v, want %d", name, uid, ok, want)
 		}
 	}
-	for _, name := range []string{"bad", "nobody", "ap", ""} {
+	for _, name := range []string{"nobody", "ap", ""} {
 		if _, ok := passwdUID(passwd, name); ok {
 			t.Errorf("%s: found", name)
 		}

@@ -14,17 +14,25 @@ type Passwd interface {
 	PasswdUID(ctx context.Context, containerID, name string) (uid int64, found bool, err error)
 }
 
-// passwdUID finds a name's UID in /etc/passwd text (the first line that
-// names it, as libc and runc read it).
+// passwdUID finds a name's UID in /etc/passwd text as runc reads it when
+// an exec starts (libcontainer/user): each line trimmed of white space,
+// split on ":", the first line whose name matches wins, and a UID field
+// that is empty or not a number counts as 0 (runc ignores the error).
 func passwdUID(passwd, name string) (int64, bool) {
 	for _, line := range strings.Split(passwd, "\n") {
-		f := strings.Split(strings.TrimRight(line, "\r"), ":")
-		if len(f) < 3 || f[0] != name {
+		line = strings.TrimSpace(line)
+		if line == "" {
 			continue
 		}
-		uid, err := strconv.ParseInt(f[2], 10, 64)
-		if err != nil {
+		f := strings.Split(line, ":")
+		if f[0] != name {
 			continue
+		}
+		var uid int64
+		if len(f) > 2 {
+			if n, err := strconv.Atoi(f[2]); err == nil {
+				uid = int64(n)
+			}
 		}
 		return uid, true
 	}

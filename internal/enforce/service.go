@@ -5,6 +5,7 @@ import (
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
+	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/swarm"
 )
 
@@ -49,5 +50,8 @@ func (j *judgement) service(ctx context.Context, r *Request) {
 	for i, m := range cs.Mounts {
 		j.mount("TaskTemplate.ContainerSpec.Mounts", i, m)
 	}
+	// Existing named volumes are judged as the daemon holds them, as for
+	// a container.
+	j.namedVolumes(ctx, &apicontainer.HostConfig{Mounts: cs.Mounts})
 	j.judge(container.Map(spec))
 }
