@@ -48,10 +48,7 @@ func adv2Images(t *testing.T, d *testenv.Daemon, files testenv.Files) {
 func TestAdversary2(t *testing.T) {
 	files := testenv.Files{"busybox": testenv.Busybox(t)}
 	t.Run("plugin", func(t *testing.T) {
-		imgs := &lazyImages{}
-		p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.NewTextHandler(os.Stderr, nil)))
-		d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-		imgs.c.Store(d.Client)
+		d, _, _ := guarded(t, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 		adv2Images(t, d, files)
 		g := &advGuard{name: "plugin", sock: strings.TrimPrefix(d.Host, "unix://"), d: d}
 		adv2Attacks(t, g)
@@ -144,10 +141,7 @@ func adv2Attacks(t *testing.T, g *advGuard) {
 // when a container mounts it; a service that mounts it by name is not.
 func TestAdversary2Service(t *testing.T) {
 	files := testenv.Files{"busybox": testenv.Busybox(t)}
-	imgs := &lazyImages{}
-	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-	imgs.c.Store(d.Client)
+	d, p, imgs := guarded(t, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 	adv2Images(t, d, files)
 	ctx := context.Background()
 	g := &advGuard{name: "plugin", sock: strings.TrimPrefix(d.Host, "unix://"), d: d}

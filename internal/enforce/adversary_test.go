@@ -134,10 +134,7 @@ func TestAdversary(t *testing.T) {
 	files := testenv.Files{"busybox": testenv.Busybox(t)}
 
 	t.Run("plugin", func(t *testing.T) {
-		imgs := &lazyImages{}
-		p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.NewTextHandler(os.Stderr, nil)))
-		d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-		imgs.c.Store(d.Client)
+		d, _, _ := guarded(t, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 		d.BuildImage(t, "dg-bb:test", "FROM scratch\nCOPY busybox /\n", files)
 		d.BuildImage(t, "dg-toor:test", "FROM scratch\nCOPY busybox /\nCOPY passwd /etc/passwd\nUSER 10001\n", advToorFiles(files))
 		g := &advGuard{name: "plugin", sock: strings.TrimPrefix(d.Host, "unix://"), d: d}

@@ -156,10 +156,7 @@ func dangerous(ctx context.Context, t *testing.T, c *client.Client, hostNetID st
 // TestAttacksByEffectPlugin sends each attack raw to a daemon guarded by
 // the plugin and then inspects the daemon: a 403 alone proves nothing.
 func TestAttacksByEffectPlugin(t *testing.T) {
-	imgs := &lazyImages{}
-	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.DiscardHandler))
-	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-	imgs.c.Store(d.Client)
+	d, p, imgs := guarded(t, slog.New(slog.DiscardHandler))
 	ctx := context.Background()
 	d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nENTRYPOINT [\"/app\"]\n", testenv.Files{"app": testenv.App(t)})
 	hostNet, err := d.Client.NetworkInspect(ctx, "host", client.NetworkInspectOptions{})

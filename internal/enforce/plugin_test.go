@@ -25,6 +25,18 @@ import (
 type lazyImages struct{ c atomic.Pointer[client.Client] }
 
 func (l *lazyImages) get() Images { return &EngineImages{Client: l.c.Load()} }
+
+// guarded starts a private daemon behind the plugin at the default
+// configuration; images, containers, networks and volumes are asked of
+// that daemon once it runs (the plugin must answer before dockerd starts).
+func guarded(t *testing.T, log *slog.Logger) (*testenv.Daemon, *Plugin, *lazyImages) {
+	t.Helper()
+	imgs := &lazyImages{}
+	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), log)
+	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
+	imgs.c.Store(d.Client)
+	return d, p, imgs
+}
 func (l *lazyImages) ImageUser(ctx context.Context, ref string) (string, bool, error) {
 	return l.get().ImageUser(ctx, ref)
 }
@@ -99,10 +111,7 @@ func TestPluginProtocol(t *testing.T) {
 // TestPluginDaemon puts the plugin in front of a private dockerd
 // (--authorization-plugin) and drives it with the Engine API client.
 func TestPluginDaemon(t *testing.T) {
-	imgs := &lazyImages{}
-	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), slog.New(slog.NewJSONHandler(testWriter{t}, nil)))
-	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-	imgs.c.Store(d.Client)
+	d, _, _ := guarded(t, slog.New(slog.NewJSONHandler(testWriter{t}, nil)))
 	files := testenv.Files{"app": testenv.App(t)}
 	d.BuildImage(t, "dg-root:test", "FROM scratch\nCOPY app /\nENTRYPOINT [\"/app\"]\n", files)
 	hardenedID := d.BuildImage(t, "dg-hardened:test", "FROM scratch\nCOPY app /\nUSER 10001:10001\nHEALTHCHECK CMD [\"/app\"]\nENTRYPOINT [\"/app\"]\n", files)
