@@ -19,7 +19,7 @@ type bypass struct {
 // mediumBypasses are attacks whose rule is of medium severity in the
 // catalogue: denied from enforce.minSeverity: medium, logged at the
 // default high.
-var mediumBypasses = map[string]bool{"apparmor unconfined": true, "userns host": true}
+var mediumBypasses = map[string]bool{"apparmor unconfined": true, "userns host": true, "create with a group and no user": true}
 
 func with(r *Request, f func(*Request)) *Request { f(r); return r }
 
@@ -150,6 +150,12 @@ func Bypasses() []bypass {
 		{"mount type in upper case", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"BIND","Source":"/","Target":"/h"}]}}`)},
 		{"exec user that is a name", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"toor"}`)},
 		{"exec user wrapping to 0", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"4294967296"}`)},
+		// Found by the third adversarial pass.
+		{"exec user with no name", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":":"}`)},
+		{"exec user with only a group", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":":10001"}`)},
+		{"exec into a container not found", req("POST", "/v1.41/containers/renamed/exec", `{"Cmd":["sh"]}`)},
+		{"service rollback to an unjudged spec", req("POST", "/v1.41/services/s1/update?version=3&rollback=previous", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000"}}}`)},
+		{"create with a group and no user", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":":10001","HostConfig":{"CapDrop":["ALL"],"Privileged":false}}`)},
 		{"bad request URI", req("POST", "::", "")},
 		{"HostConfig at start (API 1.23)", req("POST", "/v1.23/containers/c1/start", `{"Privileged":true}`)},
 	}

@@ -280,7 +280,7 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 	case kindVolume:
 		j.volume(r)
 	case kindService:
-		j.service(ctx, r)
+		j.service(ctx, t, r)
 	case kindJSONAllowed:
 		j.network(t, r)
 	case kindBuild:

@@ -80,10 +80,7 @@ func (e *EngineImages) Volume(ctx context.Context, name string) (string, map[str
 func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
 	ins, err := e.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
-		if cerrdefs.IsNotFound(err) {
-			return 0, false, nil // the daemon answers 404
-		}
-		return 0, false, err
+		return 0, false, err // not found too: a rename may bring the name back
 	}
 	for _, m := range ins.Container.Mounts {
 		if d := path.Clean(m.Destination); d == "/" || d == "/etc" || d == "/etc/passwd" {

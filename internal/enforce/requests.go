@@ -46,7 +46,11 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 				}
 				user, how = "root", how+" (unknown: "+truncate(err.Error(), 60)+")"
 			case !found:
-				return // the daemon answers 404
+				// Not the daemon's 404 to rely on: a rename between this
+				// lookup and the daemon's puts the name on another
+				// container, maybe one that runs as root.
+				j.failClosed("exec-container-unknown", "container %q is not found: an exec into it is not judged (a rename can give the name to another container)", truncate(id, 60))
+				return
 			default:
 				user = u
 				if user == "" {

@@ -9,9 +9,18 @@ import (
 	"github.com/moby/moby/api/types/swarm"
 )
 
-func (j *judgement) service(ctx context.Context, r *Request) {
+func (j *judgement) service(ctx context.Context, t *target, r *Request) {
 	var s ServiceBody
 	if !j.decode(r, &s) {
+		return
+	}
+	switch rb := t.query.Get("rollback"); rb {
+	case "", "none":
+	default:
+		// The manager ignores the body and restores the previous spec,
+		// which may never have been judged (set in audit mode, by an
+		// exempt client, before enforcement).
+		j.failClosed("service-rollback", "rollback=%s restores the service's previous spec, not the body that is judged; update to that spec instead (docker service update with its settings)", truncate(rb, 20))
 		return
 	}
 	j.subject = "service " + s.Name
