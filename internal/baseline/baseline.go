@@ -7,10 +7,9 @@ package baseline
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/dockguard/dockguard/internal/atomicfile"
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/report"
 )
@@ -58,22 +57,10 @@ func Write(path string, d *report.Document) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("--write-baseline: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--write-baseline: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--write-baseline: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("--write-baseline: %w", err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // Load reads a baseline file.

@@ -3,10 +3,9 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/atomicfile"
 	"github.com/dockguard/dockguard/internal/audit"
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/report"
@@ -211,22 +210,7 @@ func exitCode(d *report.Document, failOn rules.Severity) int {
 // writeFileAtomic replaces path only once the whole report is written, so an
 // interrupted run never leaves half a report where a full one was.
 func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("--output: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
 		return fmt.Errorf("--output: %w", err)
 	}
 	return nil

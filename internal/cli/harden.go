@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/aymanbagabas/go-udiff"
-
+	"github.com/dockguard/dockguard/internal/atomicfile"
 	"github.com/dockguard/dockguard/internal/audit"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/harden"
@@ -180,8 +180,8 @@ func hardenDaemon(s Streams, path string, o *hardenOpts) error {
 		return err
 	}
 	if _, err := os.Stat(path); err != nil && o.write && res.Changed() {
-		if err := os.WriteFile(path, []byte(res.New), 0o644); err != nil {
-			return err
+		if err := atomicfile.Create(path, []byte(res.New), 0o644); err != nil {
+			return fmt.Errorf("%s: %w", path, err)
 		}
 		fmt.Fprintf(s.Err, "%s: written; restart dockerd for it to take effect\n", path)
 		return nil
@@ -215,9 +215,8 @@ func output(s Streams, res *harden.FileResult, o *hardenOpts, more func()) error
 	return nil
 }
 
-// writeAtomic replaces path with data through a temporary file in the same
-// folder and a rename, keeping the file's permissions; with backup, the
-// old content is kept in path.bak first.
+// writeAtomic replaces path with data (atomicfile), keeping the file's
+// permissions; with backup, the old content is kept in path.bak first.
 func writeAtomic(path string, data []byte, backup bool) error {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -228,34 +227,11 @@ func writeAtomic(path string, data []byte, backup bool) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(path+".bak", old, info.Mode().Perm()); err != nil {
-			return err
-		}
-		if err := os.Chmod(path+".bak", info.Mode().Perm()); err != nil {
+		if err := atomicfile.Write(path+".bak", old, info.Mode().Perm()); err != nil {
 			return err
 		}
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".dockguard-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.Write(path, data, info.Mode().Perm())
 }
 
 func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Options) error {

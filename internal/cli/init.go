@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 
+	"github.com/dockguard/dockguard/internal/atomicfile"
 	"github.com/dockguard/dockguard/internal/config"
 	"github.com/spf13/cobra"
 )
@@ -21,22 +21,15 @@ func newInitCmd(s Streams) *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+			write := atomicfile.Create
 			if force {
-				flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+				write = atomicfile.Write
 			}
-			f, err := os.OpenFile(path, flags, 0o644)
+			err := write(path, []byte(config.Template), 0o644)
 			if errors.Is(err, fs.ErrExist) {
 				return fmt.Errorf("%s exists; use --force to replace it", path)
 			}
 			if err != nil {
-				return err
-			}
-			if _, err := f.WriteString(config.Template); err != nil {
-				f.Close()
-				return err
-			}
-			if err := f.Close(); err != nil {
 				return err
 			}
 			_, err = fmt.Fprintf(s.Out, "wrote %s\n", path)
