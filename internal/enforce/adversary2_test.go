@@ -88,16 +88,7 @@ func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
 
 func adv2Attacks(t *testing.T, g *advGuard) {
 	sleep := `"Cmd":["/busybox","sleep","120"]`
-	start := func(name, body string) string {
-		code, id, msg := g.create(t, name, body)
-		t.Logf("[%s] create %s: %d %s", g.name, name, code, truncate(msg, 300))
-		if id == "" {
-			return ""
-		}
-		c, m := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/start", nil, "")
-		t.Logf("[%s]   start: %d %s; inspect %s", g.name, c, strings.TrimSpace(m), g.inspect(t, id))
-		return id
-	}
+	start := func(name, body string) string { return g.start(t, name, body) }
 	t.Run("exec-passwd", func(t *testing.T) {
 		for _, tc := range []struct{ name, image, mounts, user string }{
 			{"control toor:x:0:0", "dg-toor:test", "", "toor"},

@@ -57,21 +57,10 @@ func TestAdversary3(t *testing.T) {
 	})
 }
 
-func adv3Start(t *testing.T, g *advGuard, name, body string) string {
-	code, id, msg := g.create(t, name, body)
-	t.Logf("[%s] create %s: %d %s", g.name, name, code, truncate(msg, 300))
-	if id == "" {
-		return ""
-	}
-	c, m := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/start", nil, "")
-	t.Logf("[%s]   start: %d %s; inspect %s", g.name, c, strings.TrimSpace(m), g.inspect(t, id))
-	return id
-}
-
 func adv3Attacks(t *testing.T, g *advGuard) {
 	sleep := `"Cmd":["/busybox","sleep","300"]`
 	t.Run("exec-user-colon", func(t *testing.T) {
-		id := adv3Start(t, g, "dgcolon"+g.name, `{"Image":"dg-app:test","User":"10001",`+sleep+`,"HostConfig":{`+advHard+`}}`)
+		id := g.start(t, "dgcolon"+g.name, `{"Image":"dg-app:test","User":"10001",`+sleep+`,"HostConfig":{`+advHard+`}}`)
 		if id == "" {
 			return
 		}
@@ -86,7 +75,7 @@ func adv3Attacks(t *testing.T, g *advGuard) {
 	t.Run("container-user-colon-exec-default", func(t *testing.T) {
 		// Config.User ":" (the root-user rule is medium: logged), then an
 		// exec with no user: the container's user is asked of the daemon.
-		id := adv3Start(t, g, "dgcolon2"+g.name, `{"Image":"dg-app:test","User":":10001",`+sleep+`,"HostConfig":{`+advHard+`}}`)
+		id := g.start(t, "dgcolon2"+g.name, `{"Image":"dg-app:test","User":":10001",`+sleep+`,"HostConfig":{`+advHard+`}}`)
 		if id == "" {
 			return
 		}
@@ -101,7 +90,7 @@ func adv3Attacks(t *testing.T, g *advGuard) {
 		// an exec without --user is exec-root. Race a rename: dockguard
 		// inspects the name while it is absent (404 -> allow) and the
 		// daemon acts once it is back.
-		id := adv3Start(t, g, "dgrootc"+g.name, `{"Image":"dg-bb:test","User":"0",`+sleep+`,"HostConfig":{`+advHard+`}}`)
+		id := g.start(t, "dgrootc"+g.name, `{"Image":"dg-bb:test","User":"0",`+sleep+`,"HostConfig":{`+advHard+`}}`)
 		if id == "" {
 			return
 		}
@@ -145,7 +134,7 @@ func adv3Attacks(t *testing.T, g *advGuard) {
 		}
 	})
 	t.Run("update", func(t *testing.T) {
-		id := adv3Start(t, g, "dgupd"+g.name, `{"Image":"dg-app:test",`+sleep+`,"HostConfig":{`+advHard+`}}`)
+		id := g.start(t, "dgupd"+g.name, `{"Image":"dg-app:test",`+sleep+`,"HostConfig":{`+advHard+`}}`)
 		if id == "" {
 			return
 		}
@@ -308,7 +297,7 @@ func TestAdversary3Symetc(t *testing.T) {
 				}
 				return -1
 			}, tc.name)
-			id := adv3Start(t, g, name, `{"Image":"dg-symetc:test","Cmd":["/busybox","sleep","300"],"HostConfig":{`+advHard+tc.mounts+`}}`)
+			id := g.start(t, name, `{"Image":"dg-symetc:test","Cmd":["/busybox","sleep","300"],"HostConfig":{`+advHard+tc.mounts+`}}`)
 			if id == "" {
 				continue
 			}
@@ -365,7 +354,7 @@ func TestAdversary3Caps(t *testing.T) {
 	sock := startProxyLogged(t, New(Settings{Self: "dockguard"}, &EngineImages{Client: d.Client}), strings.TrimPrefix(d.Host, "unix://"))
 	g := &advGuard{name: "proxy", sock: sock, d: d}
 	hard := strings.Replace(advHard, `"CapDrop":["ALL"],`, ``, 1)
-	id := adv3Start(t, g, "dgcaps", `{"Image":"dg-app:test","Cmd":["/busybox","sleep","300"],"HostConfig":{`+hard+`}}`)
+	id := g.start(t, "dgcaps", `{"Image":"dg-app:test","Cmd":["/busybox","sleep","300"],"HostConfig":{`+hard+`}}`)
 	if id == "" {
 		return
 	}
@@ -401,7 +390,7 @@ func TestAdversary3SpecUID(t *testing.T) {
 		hard := strings.Replace(advHard, `"ReadonlyRootfs":true,`, ``, 1)
 		// toor is UID 0 in the image; once started the container rewrites
 		// its passwd so that toor reads as 10001.
-		id := adv3Start(t, g, "dgspec"+g.name, `{"Image":"dg-toor:test","User":"toor","Cmd":["/busybox","sh","-c","echo 'toor:x:10001:10001::/:/busybox' > /etc/passwd; /busybox sleep 300"],"HostConfig":{`+hard+`}}`)
+		id := g.start(t, "dgspec"+g.name, `{"Image":"dg-toor:test","User":"toor","Cmd":["/busybox","sh","-c","echo 'toor:x:10001:10001::/:/busybox' > /etc/passwd; /busybox sleep 300"],"HostConfig":{`+hard+`}}`)
 		if id == "" {
 			return
 		}

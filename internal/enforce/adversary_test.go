@@ -86,6 +86,19 @@ func (g *advGuard) create(t *testing.T, name, body string) (int, string, string)
 
 // run starts a container through the guard, waits for it and returns its
 // output.
+// start creates a container and starts it, logging both answers and the
+// inspection; "" when the create was refused.
+func (g *advGuard) start(t *testing.T, name, body string) string {
+	code, id, msg := g.create(t, name, body)
+	t.Logf("[%s] create %s: %d %s", g.name, name, code, truncate(msg, 300))
+	if id == "" {
+		return ""
+	}
+	c, m := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/start", nil, "")
+	t.Logf("[%s]   start: %d %s; inspect %s", g.name, c, strings.TrimSpace(m), g.inspect(t, id))
+	return id
+}
+
 func (g *advGuard) run(t *testing.T, id string) string {
 	t.Helper()
 	if code, msg := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/start", nil, ""); code != 204 {
