@@ -284,6 +284,17 @@ func normalizeCaps(caps []string) []string {
 
 // securityOpts decodes --security-opt in all of Docker's spellings: key=value
 // and the legacy key:value, bare no-new-privileges, explicit opt-outs.
+// SplitSecurityOpt splits a security option the way dockerd does: at
+// "=", or at the deprecated ":" when there is no "=". The key is lower
+// case; ok is false for an option with neither.
+func SplitSecurityOpt(opt string) (key, value string, ok bool) {
+	k, v, ok := strings.Cut(strings.TrimSpace(opt), "=")
+	if !ok {
+		k, v, ok = strings.Cut(strings.TrimSpace(opt), ":")
+	}
+	return strings.ToLower(k), v, ok
+}
+
 func (m *mapper) securityOpts(opts []string) {
 	so := &m.out.SecurityOpt
 	for i, raw := range opts {
@@ -301,14 +312,11 @@ func (m *mapper) securityOpts(opts []string) {
 			so.SELinuxDisabled = facts.SetAt(true, at)
 			continue
 		}
-		k, v, ok := strings.Cut(o, "=")
-		if !ok {
-			k, v, ok = strings.Cut(o, ":")
-		}
+		k, v, ok := SplitSecurityOpt(o)
 		if !ok {
 			continue
 		}
-		switch strings.ToLower(k) {
+		switch k {
 		case "no-new-privileges":
 			b, err := strconv.ParseBool(v)
 			if err != nil {

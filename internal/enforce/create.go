@@ -22,17 +22,8 @@ type Networks interface {
 }
 
 func (j *judgement) create(ctx context.Context, t *target, r *Request) {
-	if !j.body(r) {
-		return
-	}
 	var w CreateBody
-	if err := decodeStrict(r.RequestBody, &w); err != nil {
-		var uf *unknownFieldError
-		if errors.As(err, &uf) {
-			j.failClosed("unknown-field", "%s", truncate(err.Error(), 300))
-		} else {
-			j.failClosed("body-undecodable", "the body does not decode as the daemon reads it: %v", truncate(err.Error(), 160))
-		}
+	if !j.decode(r, &w) {
 		return
 	}
 	c := w.create()
@@ -161,7 +152,7 @@ func (j *judgement) hostNetwork(ctx context.Context, ref string) (host bool, why
 		return true, ""
 	}
 	n, ok := j.d.images.(Networks)
-	if !ok || j.d.images == nil {
+	if !ok {
 		return false, "no daemon to ask"
 	}
 	name, driver, found, err := n.Network(ctx, ref)

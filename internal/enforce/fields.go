@@ -259,13 +259,7 @@ func fieldSet(f Field, v reflect.Value) bool {
 	}
 	switch v.Kind() {
 	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			return false
-		}
-		if v.Kind() == reflect.Pointer {
-			return true
-		}
-		return true
+		return !v.IsNil()
 	case reflect.String:
 		s := v.String()
 		if s == "" {

@@ -74,7 +74,7 @@ func (j *judgement) namedVolumes(ctx context.Context, hc *apicontainer.HostConfi
 		return
 	}
 	vo, ok := j.d.images.(VolumeOptions)
-	if !ok || j.d.images == nil {
+	if !ok {
 		j.check("volume-unknown", "start dockguard with access to the daemon's API", "named volumes %s cannot be asked of the daemon: their options are not judged", truncate(strings.Join(names, ","), 60))
 		return
 	}
@@ -168,11 +168,8 @@ func (j *judgement) devices(field string, hc *apicontainer.HostConfig) {
 // system call switches seccomp off as surely as "unconfined".
 func (j *judgement) seccompProfiles(opts []string) {
 	for i, o := range opts {
-		k, v, ok := strings.Cut(strings.TrimSpace(o), "=")
-		if !ok {
-			k, v, ok = strings.Cut(strings.TrimSpace(o), ":")
-		}
-		if !ok || strings.ToLower(k) != "seccomp" {
+		k, v, ok := container.SplitSecurityOpt(o)
+		if !ok || k != "seccomp" {
 			continue
 		}
 		switch strings.TrimSpace(v) {

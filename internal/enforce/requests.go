@@ -70,7 +70,7 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 		var uid int64
 		var found bool
 		var err error
-		if ok && j.d.images != nil {
+		if ok {
 			uid, found, err = pw.PasswdUID(ctx, id, name)
 		} else {
 			err = errors.New("no daemon to ask")
