@@ -25,6 +25,7 @@ import (
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/inputs"
+	"github.com/dockguard/dockguard/internal/yamlpos"
 	"github.com/sirupsen/logrus"
 )
 
@@ -334,11 +335,15 @@ func (ld *loadState) readFile(abs string) (*yamlFile, error) {
 		}
 		return nil, err
 	}
-	docs, err := parseYAML(display, data)
+	pf, err := yamlpos.Parse(display, data)
 	if err != nil {
+		if ye, ok := err.(*yamlpos.Error); ok {
+			return nil, ye.Input()
+		}
 		return nil, err
 	}
-	f := &yamlFile{abs: abs, display: display, data: data, docs: docs}
+	docs := pf.Docs
+	f := &yamlFile{abs: abs, display: display, data: data, pos: pf, docs: docs}
 	for _, d := range docs {
 		if isLegacy(d) {
 			convertLegacy(d)

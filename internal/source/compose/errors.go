@@ -8,6 +8,7 @@ import (
 
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/inputs"
+	"github.com/dockguard/dockguard/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -70,7 +71,7 @@ func (ld *loadState) composeError(err error, files []*yamlFile) error {
 			if doc == nil {
 				continue
 			}
-			n, full := locate(doc, parts)
+			n, full := yamlpos.Locate(doc, parts)
 			if n == nil {
 				continue
 			}
@@ -118,7 +119,7 @@ func valueInMessage(msg string, files []*yamlFile) (facts.Location, bool) {
 	for _, f := range files {
 		for _, doc := range f.docs {
 			var found *yaml.Node
-			walkScalars(doc, func(n *yaml.Node) bool {
+			yamlpos.WalkScalars(doc, func(n *yaml.Node) bool {
 				if n.Value == v {
 					found = n
 					return false
@@ -143,31 +144,6 @@ func valueInMessage(msg string, files []*yamlFile) (facts.Location, bool) {
 		return *partial, true
 	}
 	return facts.Location{}, false
-}
-
-// walkScalars visits the scalar values (not keys) under n, without
-// following aliases, until visit returns false.
-func walkScalars(n *yaml.Node, visit func(*yaml.Node) bool) bool {
-	if n == nil {
-		return true
-	}
-	switch n.Kind {
-	case yaml.ScalarNode:
-		return visit(n)
-	case yaml.MappingNode:
-		for i := 1; i < len(n.Content); i += 2 {
-			if !walkScalars(n.Content[i], visit) {
-				return false
-			}
-		}
-	case yaml.SequenceNode, yaml.DocumentNode:
-		for _, c := range n.Content {
-			if !walkScalars(c, visit) {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // errorPath extracts the key path an error message is about, as parts.

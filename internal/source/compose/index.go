@@ -12,6 +12,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/inputs"
+	"github.com/dockguard/dockguard/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -150,8 +151,8 @@ func (ix *indexer) fileScope(f *yamlFile, e env, workDir string, depth int, chai
 		if doc == nil {
 			continue
 		}
-		if inc, ok := get(doc, "include"); ok {
-			for _, item := range items(inc.value) {
+		if inc, ok := yamlpos.Lookup(doc, "include"); ok {
+			for _, item := range items(inc.Value) {
 				isc, err := ix.include(f, item, e, workDir, depth, chain)
 				if err != nil {
 					return nil, err
@@ -162,23 +163,23 @@ func (ix *indexer) fileScope(f *yamlFile, e env, workDir string, depth int, chai
 			}
 		}
 		own := newScope()
-		if svcs, ok := get(doc, "services"); ok {
-			for _, s := range entries(svcs.value) {
-				si, err := ix.resolveService(f, doc, s.key.Value, s.key.Value, e, workDir, sc, depth, nil)
+		if svcs, ok := yamlpos.Lookup(doc, "services"); ok {
+			for _, s := range yamlpos.Entries(svcs.Value) {
+				si, err := ix.resolveService(f, doc, s.Key.Value, s.Key.Value, e, workDir, sc, depth, nil)
 				if err != nil {
 					return nil, err
 				}
 				if si != nil {
-					own.services[s.key.Value] = si
+					own.services[s.Key.Value] = si
 				}
 			}
 		}
-		if nets, ok := get(doc, "networks"); ok {
-			for _, n := range entries(nets.value) {
-				own.networks[n.key.Value] = loc{at: f.at(n.key)}
-				if opts, ok := get(n.value, "driver_opts"); ok {
-					if icc, ok := get(opts.value, "com.docker.network.bridge.enable_icc"); ok {
-						own.networks[n.key.Value+"#icc"] = loc{at: f.at(icc.key), missing: ix.missing(f, icc.value, e, "", "")}
+		if nets, ok := yamlpos.Lookup(doc, "networks"); ok {
+			for _, n := range yamlpos.Entries(nets.Value) {
+				own.networks[n.Key.Value] = loc{at: f.at(n.Key)}
+				if opts, ok := yamlpos.Lookup(n.Value, "driver_opts"); ok {
+					if icc, ok := yamlpos.Lookup(opts.Value, "com.docker.network.bridge.enable_icc"); ok {
+						own.networks[n.Key.Value+"#icc"] = loc{at: f.at(icc.Key), missing: ix.missing(f, icc.Value, e, "", "")}
 					}
 				}
 			}
@@ -198,14 +199,14 @@ func (ix *indexer) include(f *yamlFile, item *yaml.Node, e env, workDir string, 
 	case yaml.ScalarNode:
 		pathNodes = []*yaml.Node{item}
 	case yaml.MappingNode:
-		if p, ok := get(item, "path"); ok {
-			pathNodes = items(p.value)
+		if p, ok := yamlpos.Lookup(item, "path"); ok {
+			pathNodes = items(p.Value)
 		}
-		if p, ok := get(item, "env_file"); ok {
-			envNodes = items(p.value)
+		if p, ok := yamlpos.Lookup(item, "env_file"); ok {
+			envNodes = items(p.Value)
 		}
-		if p, ok := get(item, "project_directory"); ok {
-			projectDir, _, _ = expand(p.value.Value, e.lookup)
+		if p, ok := yamlpos.Lookup(item, "project_directory"); ok {
+			projectDir, _, _ = expand(p.Value.Value, e.lookup)
 		}
 	}
 	var files []*yamlFile
@@ -285,11 +286,11 @@ func (ix *indexer) include(f *yamlFile, item *yaml.Node, e env, workDir string, 
 // attributed to it); included holds the services included so far, which
 // `extends` without a file may name.
 func (ix *indexer) resolveService(f *yamlFile, doc *yaml.Node, name, owner string, e env, extDir string, included *scope, depth int, seen []string) (*serviceIndex, error) {
-	svcs, ok := get(doc, "services")
+	svcs, ok := yamlpos.Lookup(doc, "services")
 	if !ok {
 		return nil, nil
 	}
-	s, ok := get(svcs.value, name)
+	s, ok := yamlpos.Lookup(svcs.Value, name)
 	if !ok {
 		return nil, nil
 	}
@@ -304,30 +305,30 @@ func (ix *indexer) resolveService(f *yamlFile, doc *yaml.Node, name, owner strin
 	}
 	seen = append(seen, id)
 	own := ix.serviceKeys(f, s, owner, e)
-	ext, ok := get(s.value, "extends")
+	ext, ok := yamlpos.Lookup(s.Value, "extends")
 	if !ok || depth > maxNesting {
 		return own, nil
 	}
 	var base *serviceIndex
 	var ref, file string
-	if v := deref(ext.value); v.Kind == yaml.ScalarNode {
+	if v := yamlpos.Deref(ext.Value); v.Kind == yaml.ScalarNode {
 		ref, _, _ = expand(v.Value, e.lookup)
 	} else {
-		if r, ok := get(v, "service"); ok {
-			ref, _, _ = expand(deref(r.value).Value, e.lookup)
+		if r, ok := yamlpos.Lookup(v, "service"); ok {
+			ref, _, _ = expand(yamlpos.Deref(r.Value).Value, e.lookup)
 		}
-		if r, ok := get(v, "file"); ok {
-			file, _, _ = expand(deref(r.value).Value, e.lookup)
+		if r, ok := yamlpos.Lookup(v, "file"); ok {
+			file, _, _ = expand(yamlpos.Deref(r.Value).Value, e.lookup)
 		}
 	}
 	switch {
 	case ref == "":
 	case file != "":
 		if isRemote(file) {
-			return nil, &inputs.Error{Path: f.display, Line: ext.key.Line, Message: fmt.Sprintf("extends %s: remote files are not fetched", file)}
+			return nil, &inputs.Error{Path: f.display, Line: ext.Key.Line, Message: fmt.Sprintf("extends %s: remote files are not fetched", file)}
 		}
 		abs := absUnder(extDir, file)
-		ix.ld.refs[abs] = f.at(ext.key)
+		ix.ld.refs[abs] = f.at(ext.Key)
 		bf, err := ix.ld.readFile(abs)
 		if err != nil {
 			if os.IsNotExist(err) {
@@ -372,17 +373,17 @@ func (ix *indexer) resolveService(f *yamlFile, doc *yaml.Node, name, owner strin
 }
 
 // serviceKeys indexes one service definition as written.
-func (ix *indexer) serviceKeys(f *yamlFile, s entry, owner string, e env) *serviceIndex {
+func (ix *indexer) serviceKeys(f *yamlFile, s yamlpos.Pair, owner string, e env) *serviceIndex {
 	si := newServiceIndex()
-	si.origin = f.at(s.key)
-	si.order = [2]int{ix.ld.order(f), s.key.Line}
-	for _, kv := range entries(s.value) {
-		k, v := kv.key.Value, deref(kv.value)
+	si.origin = f.at(s.Key)
+	si.order = [2]int{ix.ld.order(f), s.Key.Line}
+	for _, kv := range yamlpos.Entries(s.Value) {
+		k, v := kv.Key.Value, yamlpos.Deref(kv.Value)
 		if v == nil {
 			continue
 		}
 		before := len(ix.notes)
-		l := loc{at: f.at(kv.key), missing: ix.missing(f, v, e, owner, k), reset: kv.value.Tag == "!reset", override: kv.value.Tag == "!override"}
+		l := loc{at: f.at(kv.Key), missing: ix.missing(f, v, e, owner, k), reset: kv.Value.Tag == "!reset", override: kv.Value.Tag == "!override"}
 		for i := before; i < len(ix.notes); i++ {
 			ix.notes[i].key, ix.notes[i].keyAt, ix.notes[i].scalar = k, l.at, v.Kind == yaml.ScalarNode
 		}
@@ -396,8 +397,8 @@ func (ix *indexer) serviceKeys(f *yamlFile, s entry, owner string, e env) *servi
 		}
 		ix.itemKeys(f, si, k, v, e)
 		if k == "build" {
-			if args, ok := get(v, "args"); ok {
-				ix.itemKeys(f, si, "build.args", deref(args.value), e)
+			if args, ok := yamlpos.Lookup(v, "args"); ok {
+				ix.itemKeys(f, si, "build.args", yamlpos.Deref(args.Value), e)
 			}
 		}
 	}
@@ -406,10 +407,10 @@ func (ix *indexer) serviceKeys(f *yamlFile, s entry, owner string, e env) *servi
 
 // nested records the keys of a mapping below a service key, dotted.
 func (ix *indexer) nested(f *yamlFile, si *serviceIndex, prefix string, v *yaml.Node, e env) {
-	for _, kv := range entries(v) {
-		k := prefix + "." + kv.key.Value
-		val := deref(kv.value)
-		si.keys[k] = loc{at: f.at(kv.key), missing: ix.missing(f, val, e, "", ""), reset: kv.value.Tag == "!reset", override: kv.value.Tag == "!override"}
+	for _, kv := range yamlpos.Entries(v) {
+		k := prefix + "." + kv.Key.Value
+		val := yamlpos.Deref(kv.Value)
+		si.keys[k] = loc{at: f.at(kv.Key), missing: ix.missing(f, val, e, "", ""), reset: kv.Value.Tag == "!reset", override: kv.Value.Tag == "!override"}
 		if val != nil && val.Kind == yaml.MappingNode && strings.Count(k, ".") < 6 {
 			ix.nested(f, si, k, val, e)
 		}
@@ -449,8 +450,8 @@ func (ix *indexer) itemKeys(f *yamlFile, si *serviceIndex, key string, v *yaml.N
 					target = vol.Target
 				}
 			case yaml.MappingNode:
-				if t, ok := get(it, "target"); ok {
-					target = str(deref(t.value))
+				if t, ok := yamlpos.Lookup(it, "target"); ok {
+					target = str(yamlpos.Deref(t.Value))
 				}
 			}
 			if target != "" {
@@ -476,8 +477,8 @@ func (ix *indexer) itemKeys(f *yamlFile, si *serviceIndex, key string, v *yaml.N
 		}
 	case "environment", "labels", "build.args":
 		if v.Kind == yaml.MappingNode {
-			for _, kv := range entries(v) {
-				put(kv.key.Value, deref(kv.value), kv.key)
+			for _, kv := range yamlpos.Entries(v) {
+				put(kv.Key.Value, yamlpos.Deref(kv.Value), kv.Key)
 			}
 			return
 		}
@@ -486,8 +487,8 @@ func (ix *indexer) itemKeys(f *yamlFile, si *serviceIndex, key string, v *yaml.N
 			put(name, it, it)
 		}
 	case "ulimits":
-		for _, kv := range entries(v) {
-			put(kv.key.Value, deref(kv.value), kv.key)
+		for _, kv := range yamlpos.Entries(v) {
+			put(kv.Key.Value, yamlpos.Deref(kv.Value), kv.Key)
 		}
 	}
 }
@@ -506,17 +507,17 @@ func portIDs(it *yaml.Node, str, named func(*yaml.Node) string) []string {
 			out = append(out, portID(pc.Target, pc.Protocol))
 		}
 	case yaml.MappingNode:
-		t, ok := get(it, "target")
+		t, ok := yamlpos.Lookup(it, "target")
 		if !ok {
 			return nil
 		}
-		n, err := strconv.ParseUint(str(deref(t.value)), 10, 32)
+		n, err := strconv.ParseUint(str(yamlpos.Deref(t.Value)), 10, 32)
 		if err != nil {
 			return nil
 		}
 		proto := ""
-		if p, ok := get(it, "protocol"); ok {
-			proto = str(deref(p.value))
+		if p, ok := yamlpos.Lookup(it, "protocol"); ok {
+			proto = str(yamlpos.Deref(p.Value))
 		}
 		out = append(out, portID(uint32(n), proto))
 	}
@@ -533,8 +534,8 @@ func portID(target uint32, proto string) string {
 func deviceTarget(it *yaml.Node, str func(*yaml.Node) string) string {
 	if it.Kind == yaml.MappingNode {
 		for _, k := range []string{"target", "source"} {
-			if t, ok := get(it, k); ok {
-				return str(deref(t.value))
+			if t, ok := yamlpos.Lookup(it, k); ok {
+				return str(yamlpos.Deref(t.Value))
 			}
 		}
 		return ""
@@ -556,8 +557,8 @@ func (ix *indexer) missing(f *yamlFile, n *yaml.Node, e env, owner, attr string)
 	var out []string
 	var walk func(n *yaml.Node, attr string, depth int)
 	walk = func(n *yaml.Node, attr string, depth int) {
-		n = deref(n)
-		if n == nil || depth > maxDepth {
+		n = yamlpos.Deref(n)
+		if n == nil || depth > yamlpos.MaxDepth {
 			return
 		}
 		switch n.Kind {
@@ -572,8 +573,8 @@ func (ix *indexer) missing(f *yamlFile, n *yaml.Node, e env, owner, attr string)
 				ix.notes = append(ix.notes, note{service: owner, Note: facts.Note{At: f.at(n), Message: missingMessage(attr, miss)}})
 			}
 		case yaml.MappingNode:
-			for _, kv := range entries(n) {
-				walk(kv.value, joinAttr(attr, kv.key.Value), depth+1)
+			for _, kv := range yamlpos.Entries(n) {
+				walk(kv.Value, joinAttr(attr, kv.Key.Value), depth+1)
 			}
 		case yaml.SequenceNode:
 			for _, c := range n.Content {
@@ -587,12 +588,12 @@ func (ix *indexer) missing(f *yamlFile, n *yaml.Node, e env, owner, attr string)
 
 // topLevelNotes notes missing variables outside services.
 func (ix *indexer) topLevelNotes(f *yamlFile, doc *yaml.Node, e env) {
-	for _, kv := range entries(doc) {
-		switch kv.key.Value {
+	for _, kv := range yamlpos.Entries(doc) {
+		switch kv.Key.Value {
 		case "services", "include":
 			continue
 		}
-		ix.missing(f, kv.value, e, "", kv.key.Value)
+		ix.missing(f, kv.Value, e, "", kv.Key.Value)
 	}
 }
 

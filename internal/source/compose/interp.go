@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bytes"
 	"errors"
 	"regexp"
 	"sort"
@@ -9,14 +8,12 @@ import (
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/format"
 	interp "github.com/compose-spec/compose-go/v2/interpolation"
 	"github.com/compose-spec/compose-go/v2/template"
 	"github.com/compose-spec/compose-go/v2/tree"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/docker/go-units"
-	"github.com/dockguard/dockguard/internal/inputs"
 )
 
 // env is the environment a compose file is interpolated with.
@@ -229,73 +226,6 @@ func (st *interpolation) options(base *interp.Options) *interp.Options {
 		Substitute:      st.substitute,
 		TypeCastMapping: casts,
 	}
-}
-
-// readEnvFiles reads .env style files in order into one environment, each
-// interpolated with base (the process environment given) and what the files
-// before set; base wins over the files, as in `docker compose`.
-func readEnvFilesLimit(paths, displays []string, base env, limit int64) (env, error) {
-	fromFiles := env{}
-	for i, p := range paths {
-		data, err := inputs.Read(p, limit)
-		if err != nil {
-			if ie, ok := err.(*inputs.Error); ok {
-				ie.Path = displays[i]
-			}
-			return nil, err
-		}
-		vars, err := dotenv.ParseWithLookup(bytes.NewReader(data), func(k string) (string, bool) {
-			if v, ok := base[k]; ok {
-				return v, true
-			}
-			v, ok := fromFiles[k]
-			return v, ok
-		})
-		if err != nil {
-			return nil, envFileError(displays[i], err)
-		}
-		for k, v := range vars {
-			fromFiles[k] = v
-		}
-	}
-	out := env{}
-	for k, v := range fromFiles {
-		out[k] = v
-	}
-	for k, v := range base {
-		out[k] = v
-	}
-	return out, nil
-}
-
-func envFileError(display string, err error) *inputs.Error {
-	msg := err.Error()
-	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-	}
-	return &inputs.Error{Path: display, Line: line, Message: "cannot parse env file: " + msg}
-}
-
-// envLines returns the line where each variable of a .env file is last
-// defined.
-func envLines(data []byte) map[string]int {
-	out := map[string]int{}
-	for i, line := range strings.Split(string(data), "\n") {
-		l := strings.TrimLeft(line, " \t")
-		l = strings.TrimPrefix(l, "export ")
-		l = strings.TrimLeft(l, " \t")
-		end := strings.IndexAny(l, "=: \t")
-		if end <= 0 || strings.HasPrefix(l, "#") {
-			continue
-		}
-		rest := strings.TrimLeft(l[end:], " \t")
-		if rest == "" || rest[0] != '=' && rest[0] != ':' {
-			continue
-		}
-		out[l[:end]] = i + 1
-	}
-	return out
 }
 
 // sortedKeys returns a map's keys in order.

@@ -1,7 +1,6 @@
 package compose
 
 import (
-	"bytes"
 	"fmt"
 	"math/big"
 	"net/netip"
@@ -13,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
@@ -393,49 +391,6 @@ func (b *specBuilder) environment() {
 	}
 }
 
-func (b *specBuilder) readMappingFile(p, format string, required bool, key string) (map[string]string, map[string]facts.Location, bool) {
-	lookup := func(k string) (string, bool) {
-		v, ok := b.env[k]
-		return v, ok
-	}
-	return b.readMappingFileLookup(p, format, required, key, lookup)
-}
-
-// readMappingFile reads an env_file or label_file: missing (when not
-// required), too large or unparsable files are reported in Errors and
-// skipped, as the load goes on.
-func (b *specBuilder) readMappingFileLookup(p, format string, required bool, key string, lookup func(string) (string, bool)) (map[string]string, map[string]facts.Location, bool) {
-	display := b.ld.display(p)
-	if _, err := os.Stat(p); os.IsNotExist(err) {
-		if required {
-			at := b.keyAt(key)
-			b.errs = append(b.errs, &inputs.Error{Path: at.Path, Line: at.Line, Message: fmt.Sprintf("service %s: %s %s not found", b.svc.Name, key, display)})
-		}
-		return nil, nil, false
-	}
-	data, err := inputs.Read(p, b.ld.limit)
-	if err != nil {
-		if ie, ok := err.(*inputs.Error); ok {
-			ie.Path = display
-			b.errs = append(b.errs, ie)
-		} else {
-			b.errs = append(b.errs, &inputs.Error{Path: display, Message: err.Error()})
-		}
-		return nil, nil, false
-	}
-	vars := map[string]string{}
-	if err := dotenv.ParseWithFormat(bytes.NewReader(data), display, vars, lookup, format); err != nil {
-		b.errs = append(b.errs, envFileError(display, err))
-		return nil, nil, false
-	}
-	lines := envLines(data)
-	at := map[string]facts.Location{}
-	for k := range vars {
-		at[k] = facts.Location{Path: display, Line: lines[k]}
-	}
-	return vars, at, true
-}
-
 func (b *specBuilder) resources() {
 	s, h := b.svc, b.spec.HostConfig
 	var limits *types.Resource
@@ -765,79 +720,6 @@ func (b *specBuilder) portAt(p network.Port) facts.Location {
 		return l.at
 	}
 	return b.keyAt("ports")
-}
-
-// buildJoin finds the Dockerfile of a service that builds, and its build
-// arguments.
-func (b *specBuilder) buildJoin() {
-	bc := b.svc.Build
-	if bc == nil {
-		return
-	}
-	at := b.keyAt("build")
-	b.out.BuildTarget = bc.Target
-	names := sortedKeys(bc.Args)
-	sort.SliceStable(names, func(i, j int) bool {
-		return b.keyAtOr("build.args#"+names[i], at).Line < b.keyAtOr("build.args#"+names[j], at).Line
-	})
-	for _, n := range names {
-		v := bc.Args[n]
-		ev := facts.EnvVar{Name: n, At: b.keyAtOr("build.args#"+n, at), Dynamic: v == nil}
-		if v != nil {
-			ev.Value = *v
-		}
-		if l, ok := b.si.keys["build.args#"+n]; ok && len(l.missing) > 0 {
-			ev.Dynamic = true
-		}
-		b.out.BuildArgs = append(b.out.BuildArgs, ev)
-	}
-	// compose-go drops arguments listed without a value when the
-	// environment has none (`args: [NPM_TOKEN]`); they still say a secret
-	// is meant to arrive as a build argument.
-	var dropped []string
-	for k := range b.si.keys {
-		n, ok := strings.CutPrefix(k, "build.args#")
-		if _, kept := bc.Args[n]; ok && !kept {
-			dropped = append(dropped, n)
-		}
-	}
-	sort.Strings(dropped)
-	for _, n := range dropped {
-		b.out.BuildArgs = append(b.out.BuildArgs, facts.EnvVar{Name: n, At: b.keyAtOr("build.args#"+n, at), Dynamic: true})
-	}
-	ctx := bc.Context
-	switch {
-	case strings.Contains(ctx, "://") || isRemote(ctx) || strings.HasPrefix(ctx, types.ServicePrefix):
-		b.note(at, "service %s builds from %s: its Dockerfile is not audited", b.svc.Name, ctx)
-		return
-	case bc.DockerfileInline != "":
-		b.note(at, "service %s builds from dockerfile_inline: its Dockerfile is not audited", b.svc.Name)
-		return
-	}
-	if st, err := os.Stat(ctx); err != nil || !st.IsDir() {
-		b.note(at, "service %s: build context %s does not exist: its Dockerfile is not audited", b.svc.Name, b.ld.display(ctx))
-		return
-	}
-	b.out.BuildContext = b.ld.display(ctx)
-	df := bc.Dockerfile
-	if df == "" {
-		df = "Dockerfile"
-	}
-	if !filepath.IsAbs(df) {
-		df = filepath.Join(ctx, df)
-	}
-	if st, err := os.Stat(df); err != nil || st.IsDir() {
-		b.note(at, "service %s: Dockerfile %s does not exist: it is not audited", b.svc.Name, b.ld.display(df))
-		return
-	}
-	b.out.Dockerfile = b.ld.display(df)
-}
-
-func (b *specBuilder) keyAtOr(key string, or facts.Location) facts.Location {
-	if l, ok := b.si.keys[key]; ok {
-		return l.at
-	}
-	return or
 }
 
 // networks lists the project's networks with their isolation settings.

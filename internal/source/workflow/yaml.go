@@ -1,24 +1,20 @@
 package workflow
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
-	"regexp"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/inputs"
 	"github.com/dockguard/dockguard/internal/source/script"
+	"github.com/dockguard/dockguard/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
 // doc is a parsed CI file: its root mapping and the file's lines.
 type doc struct {
 	path  string
+	file  *yamlpos.File
 	lines *script.Lines
 	root  *yaml.Node
 	// seen are the scalars already cut out as shell code: a YAML alias
@@ -26,48 +22,35 @@ type doc struct {
 	seen map[*yaml.Node]bool
 }
 
-var reYAMLLine = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-
-// parse reads the first YAML document of a CI file. A file that is not
-// YAML, or whose top level is not a mapping, is an error with its line.
-func parse(path string, data []byte, what string) (d *doc, err error) {
-	defer func() {
-		// The YAML parser is third-party code fed untrusted input.
-		if r := recover(); r != nil {
-			d, err = nil, &inputs.Error{Path: path, Message: fmt.Sprintf("cannot parse %s: YAML parser failed: %v", what, r)}
+// parse reads the first YAML document of a CI file (CI systems read no
+// other). A file that is not YAML, or whose top level is not a mapping, is
+// an error with its line.
+func parse(path string, data []byte, what string) (*doc, error) {
+	f, err := yamlpos.ParseFirst(path, data)
+	if err != nil {
+		ye, ok := err.(*yamlpos.Error)
+		switch {
+		case !ok:
+			return nil, err
+		case ye.Kind == yamlpos.Syntax:
+			return nil, &inputs.Error{Path: path, Line: ye.Line, Message: "invalid YAML: " + ye.Msg}
+		case ye.Kind == yamlpos.Crash:
+			return nil, &inputs.Error{Path: path, Message: fmt.Sprintf("cannot parse %s: YAML parser failed: %s", what, ye.Msg)}
 		}
-	}()
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var root yaml.Node
-	if err := dec.Decode(&root); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &inputs.Error{Path: path, Message: "empty " + what}
-		}
-		msg := err.Error()
+		return nil, ye.Input()
+	}
+	if len(f.Docs) == 0 {
+		return nil, &inputs.Error{Path: path, Message: "empty " + what}
+	}
+	top := yamlpos.Deref(f.Docs[0])
+	if top == nil || top.Kind != yaml.MappingNode {
 		line := 0
-		if m := reYAMLLine.FindStringSubmatch(msg); m != nil {
-			line, _ = strconv.Atoi(m[1])
-			msg = m[2]
+		if top != nil {
+			line = top.Line
 		}
-		return nil, &inputs.Error{Path: path, Line: line, Message: "invalid YAML: " + msg}
+		return nil, &inputs.Error{Path: path, Line: line, Message: what + ": the top level is not a mapping"}
 	}
-	top := &root
-	if top.Kind == yaml.DocumentNode && len(top.Content) > 0 {
-		top = top.Content[0]
-	}
-	top = deref(top)
-	if top.Kind != yaml.MappingNode {
-		return nil, &inputs.Error{Path: path, Line: top.Line, Message: what + ": the top level is not a mapping"}
-	}
-	return &doc{path: path, lines: script.NewLines(path, string(data)), root: top, seen: map[*yaml.Node]bool{}}, nil
-}
-
-// deref follows aliases (a bounded number of times) to the node they name.
-func deref(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
-		n = n.Alias
-	}
-	return n
+	return &doc{path: path, file: f, lines: script.NewLines(path, string(data)), root: top, seen: map[*yaml.Node]bool{}}, nil
 }
 
 // pair is one key and value of a mapping.
@@ -79,13 +62,9 @@ type pair struct {
 // pairs lists a mapping's entries in order, values dereferenced; merge
 // keys (<<) are left out: what they merge is judged where it is written.
 func pairs(n *yaml.Node) []pair {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
 	var out []pair
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], deref(n.Content[i+1])
+	for _, p := range yamlpos.Pairs(n) {
+		k, v := p.Key, yamlpos.Deref(p.Value)
 		if k.Kind != yaml.ScalarNode || k.Value == "<<" || v == nil {
 			continue
 		}
@@ -105,38 +84,13 @@ func get(n *yaml.Node, key string) (k, v *yaml.Node) {
 }
 
 // items lists a sequence's items, dereferenced.
-func items(n *yaml.Node) []*yaml.Node {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.SequenceNode {
-		return nil
-	}
-	var out []*yaml.Node
-	for _, c := range n.Content {
-		if c = deref(c); c != nil {
-			out = append(out, c)
-		}
-	}
-	return out
-}
+func items(n *yaml.Node) []*yaml.Node { return yamlpos.Items(n) }
 
 func isScalar(n *yaml.Node) bool { return n != nil && n.Kind == yaml.ScalarNode && n.Tag != "!!null" }
 
 // offset is the file offset of a node: yaml.v3 counts columns in
 // characters, the file in bytes.
-func (d *doc) offset(n *yaml.Node) int {
-	return d.lineOffset(n.Line, n.Column)
-}
-
-func (d *doc) lineOffset(line, col int) int {
-	start := d.lines.Start(line)
-	text := d.lines.Line(line)
-	i := 0
-	for c := 1; c < col && i < len(text); c++ {
-		_, w := utf8.DecodeRuneInString(text[i:])
-		i += w
-	}
-	return start + i
-}
+func (d *doc) offset(n *yaml.Node) int { return d.file.Offset(n) }
 
 // at is a node's location.
 func (d *doc) at(n *yaml.Node) facts.Location {
