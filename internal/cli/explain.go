@@ -40,7 +40,7 @@ func newExplainCmd(s Streams) *cobra.Command {
 
 func explain(s Streams, r *rules.Rule) {
 	var surf []string
-	for _, x := range r.Surfaces {
+	for _, x := range r.AppliesTo() {
 		surf = append(surf, string(x))
 	}
 	fmt.Fprintf(s.Out, "%s %s: %s\n", r.ID, r.Slug, r.Title)
@@ -48,9 +48,49 @@ func explain(s Streams, r *rules.Rule) {
 	fmt.Fprintf(s.Out, "  threat:      %s\n", r.Threat)
 	fmt.Fprintf(s.Out, "  severity:    %s\n", r.Severity)
 	fmt.Fprintf(s.Out, "  surfaces:    %s\n", strings.Join(surf, ", "))
+	if mode := enforceMode(r); mode != "" {
+		fmt.Fprintf(s.Out, "  enforcement: %s\n", mode)
+	}
 	fmt.Fprintf(s.Out, "\n  Why: %s\n", r.Rationale)
 	fmt.Fprintf(s.Out, "  Fix: %s\n", r.Remediation)
+	for _, para := range strings.Split(r.Doc, "\n\n") {
+		if para = strings.TrimSpace(para); para != "" {
+			fmt.Fprintf(s.Out, "\n%s\n", wrap(para, "  ", 76))
+		}
+	}
 	if len(r.References) > 0 {
 		fmt.Fprintf(s.Out, "  References: %s\n", strings.Join(r.References, "; "))
 	}
+}
+
+// enforceMode says what enforcement does with the rule unless
+// enforce.rules names it.
+func enforceMode(r *rules.Rule) string {
+	switch r.Enforce {
+	case rules.EnforceDeny:
+		return "denies (enforce.rules can set warn or off)"
+	case rules.EnforceFailClosed:
+		return "always denies: the request cannot be judged"
+	}
+	return ""
+}
+
+// wrap fills text into lines of at most width columns after indent.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	n := 0
+	for _, w := range strings.Fields(text) {
+		switch {
+		case n == 0:
+			b.WriteString(indent + w)
+			n = len(indent) + len(w)
+		case n+1+len(w) > width:
+			b.WriteString("\n" + indent + w)
+			n = len(indent) + len(w)
+		default:
+			b.WriteString(" " + w)
+			n += 1 + len(w)
+		}
+	}
+	return b.String()
 }

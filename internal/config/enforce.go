@@ -147,6 +147,11 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		}
 		switch d := strings.ToLower(v.Value); d {
 		case "deny", "warn", "off":
+			for _, r := range rules.Lookup(k) {
+				if r.Enforce == rules.EnforceFailClosed && d != "deny" {
+					e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.rules.%s: %s: %s always denies a request it cannot judge; %s is ignored for it", v.Line, k, d, r.Slug, d))
+				}
+			}
 			if e.Rules == nil {
 				e.Rules = map[string]string{}
 			}

@@ -186,18 +186,13 @@ func (j *judgement) endpoints(hc *apicontainer.HostConfig, nc *network.Networkin
 }
 
 // namespaces adds what the container rules do not decide on their own
-// from a create request: joining another container's namespaces or
-// mounts, an alternate runtime, volume plugins and image mounts.
+// from a create request: mounts inherited from another container, an
+// alternate runtime, volume plugins and image mounts. Namespace joins are
+// the catalogue's (shared-namespace, and the host-namespace rules for
+// host and ns: modes).
 func (j *judgement) namespaces(h *apicontainer.HostConfig) {
 	if h == nil {
 		return
-	}
-	for _, m := range []struct{ name, v string }{
-		{"NetworkMode", string(h.NetworkMode)}, {"PidMode", string(h.PidMode)}, {"IpcMode", string(h.IpcMode)}, {"UTSMode", string(h.UTSMode)},
-	} {
-		if strings.HasPrefix(m.v, "container:") || strings.HasPrefix(m.v, "ns:") {
-			j.check("namespace-join", "give the container its own namespaces", "HostConfig.%s %q joins another container's or a path's namespace", m.name, truncate(m.v, 60))
-		}
 	}
 	if len(h.VolumesFrom) > 0 {
 		j.check("volumes-from", "mount named volumes instead of --volumes-from", "HostConfig.VolumesFrom inherits the mounts of %s", truncate(strings.Join(h.VolumesFrom, ","), 60))

@@ -691,7 +691,7 @@ func compareCreate(t *testing.T, body string, insp *apicontainer.InspectResponse
 		if err != nil {
 			why = "DecodeCreate: " + err.Error()
 		}
-		denied := !dec.Allow && slices.ContainsFunc(dec.Violations, func(v Violation) bool { return v.Deny && slices.Contains(failClosedChecks, v.Rule) })
+		denied := !dec.Allow && slices.ContainsFunc(dec.Violations, func(v Violation) bool { return v.Deny && slices.Contains(failClosedChecks, v.Check) })
 		if !denied {
 			t.Errorf("DIFFERENCE body %s: the daemon created the container, dockguard reads it differently (%s), and Decide does not deny it fail-closed: %+v", body, why, dec)
 			s.differences++

@@ -11,10 +11,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"mime"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -67,40 +65,6 @@ type Images interface {
 	ContainerUser(ctx context.Context, id string) (user string, found bool, err error)
 }
 
-// Violation is one reason a request is denied or warned about.
-type Violation struct {
-	Rule     string // rule ID, or an enforcement check's name
-	Slug     string
-	Severity rules.Severity
-	Message  string
-	Fix      string
-	Deny     bool
-}
-
-// Decision is the verdict on one request.
-type Decision struct {
-	Allow      bool
-	Method     string
-	Route      string // the route template, or the normalized path
-	Subject    string
-	Violations []Violation
-	// Reason says why a request was allowed or denied without rules
-	// (exempt, image not present, body does not decode, …).
-	Reason string
-	// Msg is the denial message for the daemon.
-	Msg     string
-	Latency time.Duration
-}
-
-// Rules returns the IDs of the violations, denying ones first.
-func (d *Decision) Rules() []string {
-	out := make([]string, 0, len(d.Violations))
-	for _, v := range d.Violations {
-		out = append(out, v.Rule)
-	}
-	return out
-}
-
 // Settings are the enforcement settings and the policy.
 type Settings struct {
 	Config config.Enforce
@@ -146,54 +110,6 @@ func New(s Settings, images Images) *Decider {
 
 // Mode is enforce, warn or audit.
 func (d *Decider) Mode() string { return d.mode }
-
-// judgement collects what one request violates.
-type judgement struct {
-	d       *Decider
-	vs      []Violation
-	subject string
-	reason  string
-	denied  bool // a fail-closed denial (decode, route, size)
-}
-
-// failClosed denies the request whatever the mode's rules say.
-func (j *judgement) failClosed(check, format string, args ...any) {
-	j.denied = true
-	j.vs = append(j.vs, Violation{Rule: check, Slug: check, Severity: rules.Critical, Message: fmt.Sprintf(format, args...), Deny: true})
-}
-
-// check adds an enforcement check's violation (not a catalogue rule);
-// it always denies.
-func (j *judgement) check(check, fix, format string, args ...any) {
-	j.vs = append(j.vs, Violation{Rule: check, Slug: check, Severity: rules.High, Message: fmt.Sprintf(format, args...), Fix: fix, Deny: true})
-}
-
-// rule adds a catalogue rule's violation, denying per severity and the
-// per-rule overrides.
-func (j *judgement) rule(r *rules.Rule, sev rules.Severity, msg string) {
-	deny := sev.Rank() >= j.d.min.Rank()
-	for k, v := range j.d.cfg.Rules {
-		if !r.Matches(k) {
-			continue
-		}
-		switch v {
-		case "deny":
-			deny = true
-		case "warn":
-			deny = false
-		case "off":
-			return
-		}
-	}
-	j.vs = append(j.vs, Violation{Rule: r.ID, Slug: r.Slug, Severity: sev, Message: msg, Fix: firstSentence(r.Remediation), Deny: deny})
-}
-
-func firstSentence(s string) string {
-	if i := strings.Index(s, ". "); i > 0 {
-		return s[:i]
-	}
-	return strings.TrimSuffix(s, ".")
-}
 
 // Decide judges one AuthZReq. It never panics on hostile input and denies
 // whatever it cannot judge.
@@ -391,77 +307,4 @@ func headerHasToken(v, token string) bool {
 		}
 	}
 	return false
-}
-
-// finish turns the judgement into the decision under the mode.
-func (d *Decider) finish(dec *Decision, j *judgement) {
-	dec.Subject, dec.Reason = j.subject, j.reason
-	sort.SliceStable(j.vs, func(a, b int) bool {
-		if j.vs[a].Deny != j.vs[b].Deny {
-			return j.vs[a].Deny
-		}
-		return j.vs[a].Severity.Rank() > j.vs[b].Severity.Rank()
-	})
-	dec.Violations = j.vs
-	deny := j.denied
-	for _, v := range j.vs {
-		deny = deny || v.Deny
-	}
-	dec.Allow = !deny || d.mode != "enforce"
-	if deny {
-		dec.Msg = message(j.vs)
-	}
-}
-
-// message is the denial text: denying rules first, each with its fix,
-// capped at MaxMessage, the rest counted.
-func message(vs []Violation) string {
-	var b strings.Builder
-	var ids []string
-	n := 0
-	for i, v := range vs {
-		item := v.Slug
-		if v.Rule != v.Slug {
-			item += " (" + v.Rule + ")"
-		}
-		item += ": " + v.Message
-		if v.Fix != "" {
-			item += " fix: " + v.Fix
-		}
-		sep := ""
-		if i > 0 {
-			sep = "; "
-		}
-		if n > 0 && b.Len()+len(sep)+len(item) > MaxMessage-80 {
-			break
-		}
-		if b.Len()+len(sep)+len(item) > MaxMessage-80 {
-			item = truncate(item, MaxMessage-80-b.Len()-len(sep))
-		}
-		b.WriteString(sep + item)
-		n++
-	}
-	if rest := vs[n:]; len(rest) > 0 {
-		for _, v := range vs {
-			if strings.HasPrefix(v.Rule, "DG") {
-				ids = append(ids, v.Rule)
-			}
-		}
-		fmt.Fprintf(&b, "; and %d more", len(rest))
-		if len(ids) > 0 {
-			s := strings.Join(ids, " ")
-			fmt.Fprintf(&b, " (dockguard explain %s)", truncate(s, MaxMessage-b.Len()-25))
-		}
-	}
-	return truncate(b.String(), MaxMessage)
-}
-
-func truncate(s string, n int) string {
-	if n < 4 {
-		n = 4
-	}
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

@@ -1,24 +1,16 @@
 package enforce
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/dockguard/dockguard/internal/rules"
 )
-
-// checks are the enforcement checks a Judged field may name besides the
-// catalogue's rules.
-var checks = map[string]bool{
-	"namespace-join": true, "volumes-from": true, "runtime": true, "volume-bind": true, "volume-driver": true,
-	"image-mount": true, "network-endpoint": true, "exec-root": true, "exec-privileged": true, "upgrade-required": true,
-	"update-memory-unlimited": true, "update-memory-over-max": true, "update-swap-unlimited": true,
-	"update-pids-unlimited": true, "update-pids-over-max": true, "update-cpu-unlimited": true,
-	"update-restart-unlimited": true, "update-devices": true, "service-plugin": true, "plugin-change": true,
-	"build-network": true, "buildkit-session": true, "host-block-device": true, "seccomp-profile": true, "mount-type": true,
-}
 
 // Every field of every request type is classified, every entry names a
 // field that exists, and every judging rule exists: a moby upgrade that
@@ -49,15 +41,15 @@ func TestFieldTableComplete(t *testing.T) {
 			t.Errorf("%s is judged by no rule", p)
 		}
 		for _, r := range f.Rules {
-			if !checks[r] && len(rules.Lookup(r)) == 0 {
-				t.Errorf("%s names %q, neither a rule nor an enforcement check", p, r)
+			if len(rules.Lookup(r)) != 1 {
+				t.Errorf("%s names %q, not one catalogue rule", p, r)
 			}
 		}
 	}
 	for p, f := range buildParams {
 		for _, r := range f.Rules {
-			if !checks[r] && len(rules.Lookup(r)) == 0 {
-				t.Errorf("build parameter %s names %q, neither a rule nor an enforcement check", p, r)
+			if len(rules.Lookup(r)) != 1 {
+				t.Errorf("build parameter %s names %q, not one catalogue rule", p, r)
 			}
 		}
 	}
@@ -122,6 +114,38 @@ func TestPasswdUID(t *testing.T) {
 	for u, want := range map[string]string{"app": "app", "app:staff": "app", "1000": "", "0:0": "", "": "", " toor ": "toor"} {
 		if got := userName(u); got != want {
 			t.Errorf("userName(%q) = %q, want %q", u, got, want)
+		}
+	}
+}
+
+// Every name the enforcement code reports under is a request rule of the
+// catalogue, and every request rule is reported somewhere: a check cannot
+// exist outside the catalogue, nor a catalogue entry without its check.
+func TestRequestRules(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := map[string]bool{"request-unjudged": true}
+	re := regexp.MustCompile(`\.check\("([a-z0-9-]+)"`)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			used[m[1]] = true
+			if rs := rules.Lookup(m[1]); len(rs) != 1 || !rs[0].Request {
+				t.Errorf("%s: check %q is not a request rule of the catalogue", f, m[1])
+			}
+		}
+	}
+	for _, r := range rules.All() {
+		if r.Request && !used[r.Slug] {
+			t.Errorf("request rule %s (%s) is reported by no check", r.Slug, r.ID)
 		}
 	}
 }

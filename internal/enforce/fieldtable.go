@@ -33,7 +33,7 @@ var fieldTable = map[string]Field{
 	"HostConfig.Tmpfs":                                    judged("read-only-rootfs"),
 	"HostConfig.VolumeDriver":                             {Class: DenySet, Allowed: []string{"local"}, Why: "a volume plugin mounts what it chooses"},
 	"HostConfig.VolumesFrom":                              judged("volumes-from"),
-	"HostConfig.NetworkMode":                              judged("host-network", "namespace-join"),
+	"HostConfig.NetworkMode":                              judged("host-network", "shared-namespace"),
 	"HostConfig.PortBindings":                             judged("port-all-interfaces", "expose-ssh"),
 	"HostConfig.PublishAllPorts":                          judged("publish-all"),
 	"HostConfig.RestartPolicy":                            judged("restart-policy", "restart-loop"),
@@ -42,9 +42,9 @@ var fieldTable = map[string]Field{
 	"HostConfig.Capabilities":                             denySet("API 1.40's replacement of the whole capability set"),
 	"HostConfig.CgroupnsMode":                             judged("host-uts-cgroupns"),
 	"HostConfig.Cgroup":                                   denySet("joins another container's cgroup"),
-	"HostConfig.IpcMode":                                  judged("host-pid-ipc", "namespace-join"),
-	"HostConfig.PidMode":                                  judged("host-pid-ipc", "namespace-join"),
-	"HostConfig.UTSMode":                                  judged("host-uts-cgroupns", "namespace-join"),
+	"HostConfig.IpcMode":                                  judged("host-pid-ipc", "shared-namespace"),
+	"HostConfig.PidMode":                                  judged("host-pid-ipc", "shared-namespace"),
+	"HostConfig.UTSMode":                                  judged("host-uts-cgroupns", "shared-namespace"),
 	"HostConfig.UsernsMode":                               judged("userns-host"),
 	"HostConfig.Privileged":                               judged("privileged"),
 	"HostConfig.ReadonlyRootfs":                           judged("read-only-rootfs"),
@@ -87,15 +87,15 @@ var fieldTable = map[string]Field{
 
 	// POST /exec/{id}/start: a stream unless detached.
 	"ExecStart":        harmless,
-	"ExecStart.Detach": judged("upgrade-required"),
+	"ExecStart.Detach": judged("request-unjudged"),
 
 	// POST /containers/{id}/update.
 	"Update":                    harmless, // CPU weights, cpusets, block IO, reservations
-	"Update.Memory":             judged("update-memory-unlimited", "update-memory-over-max"),
-	"Update.MemorySwap":         judged("update-swap-unlimited"),
-	"Update.PidsLimit":          judged("update-pids-unlimited", "update-pids-over-max"),
-	"Update.CpuQuota":           judged("update-cpu-unlimited"),
-	"Update.NanoCpus":           judged("update-cpu-unlimited"),
+	"Update.Memory":             judged("update-limit-removed"),
+	"Update.MemorySwap":         judged("update-limit-removed"),
+	"Update.PidsLimit":          judged("update-limit-removed"),
+	"Update.CpuQuota":           judged("update-limit-removed"),
+	"Update.NanoCpus":           judged("update-limit-removed"),
 	"Update.RestartPolicy":      judged("update-restart-unlimited"),
 	"Update.Devices":            judged("update-devices"),
 	"Update.DeviceCgroupRules":  judged("update-devices"),

@@ -183,7 +183,7 @@ func checkDockerCLI(t *testing.T, host string) {
 		if out, err := run("exec", "-d", "hardened", "/app"); err != nil {
 			t.Errorf("%s: docker exec -d (a detached start, no upgrade): %v: %s", cli, err, out)
 		}
-		if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-pids-unlimited") {
+		if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-limit-removed (DG209): PidsLimit") {
 			t.Errorf("%s: docker update --pids-limit -1: %v: %s", cli, err, out)
 		}
 		if out, err := run("update", "--memory", "200m", "--memory-swap", "200m", "hardened"); err != nil {
@@ -285,9 +285,9 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 	}
 	unlimited := int64(-1)
 	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{PidsLimit: &unlimited}})
-	denied("update PidsLimit -1", err, "update-pids-unlimited")
+	denied("update PidsLimit -1", err, "update-limit-removed (DG209): PidsLimit")
 	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 256 << 20, MemorySwap: -1}})
-	denied("update MemorySwap -1", err, "update-swap-unlimited")
+	denied("update MemorySwap -1", err, "update-limit-removed (DG209): MemorySwap")
 	if _, err := c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 128 << 20, MemorySwap: 128 << 20}}); err != nil {
 		t.Errorf("tightening update: %v", err)
 	}

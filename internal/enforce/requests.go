@@ -114,25 +114,25 @@ func (j *judgement) update(t *target, r *Request) {
 	j.deniedFields("Update", &u)
 	const fix = "keep the container's limits; recreate it to change them under review"
 	if u.PidsLimit != nil && *u.PidsLimit <= 0 {
-		j.check("update-pids-unlimited", fix, "PidsLimit %d removes the PIDs limit", *u.PidsLimit)
+		j.check("update-limit-removed", fix, "PidsLimit %d removes the PIDs limit", *u.PidsLimit)
 	}
 	if u.MemorySwap < 0 {
-		j.check("update-swap-unlimited", fix, "MemorySwap %d allows unlimited swap", u.MemorySwap)
+		j.check("update-limit-removed", fix, "MemorySwap %d allows unlimited swap", u.MemorySwap)
 	}
 	if u.Memory < 0 {
-		j.check("update-memory-unlimited", fix, "Memory %d removes the memory limit", u.Memory)
+		j.check("update-limit-removed", fix, "Memory %d removes the memory limit", u.Memory)
 	}
 	if u.CPUQuota < 0 {
-		j.check("update-cpu-unlimited", fix, "CpuQuota %d removes the CPU limit", u.CPUQuota)
+		j.check("update-limit-removed", fix, "CpuQuota %d removes the CPU limit", u.CPUQuota)
 	}
 	if u.NanoCPUs < 0 {
-		j.check("update-cpu-unlimited", fix, "NanoCpus %d is not a CPU limit", u.NanoCPUs)
+		j.check("update-limit-removed", fix, "NanoCpus %d is not a CPU limit", u.NanoCPUs)
 	}
 	if m := j.d.pol.Config.MaxMemory; m > 0 && u.Memory > m {
-		j.check("update-memory-over-max", fix, "Memory %d is over maxMemory %d", u.Memory, m)
+		j.check("update-limit-removed", fix, "Memory %d is over maxMemory %d", u.Memory, m)
 	}
 	if m := j.d.pol.Config.MaxPids; m > 0 && u.PidsLimit != nil && *u.PidsLimit > m {
-		j.check("update-pids-over-max", fix, "PidsLimit %d is over maxPids %d", *u.PidsLimit, m)
+		j.check("update-limit-removed", fix, "PidsLimit %d is over maxPids %d", *u.PidsLimit, m)
 	}
 	if len(u.Devices) > 0 || len(u.DeviceCgroupRules) > 0 || len(u.DeviceRequests) > 0 {
 		j.check("update-devices", fix, "Devices, DeviceCgroupRules, DeviceRequests: an update may not add devices")

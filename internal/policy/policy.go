@@ -41,7 +41,7 @@ func Enabled(r *rules.Rule, cfg rules.Config) bool {
 			return false
 		}
 	}
-	if r.ID == "DG501" && cfg.NoDigestPinning {
+	if r.OffWhen != nil && r.OffWhen(&cfg) {
 		return false
 	}
 	return !r.Off
@@ -99,10 +99,6 @@ func (p *Policy) Host(h *facts.Host) []rules.Finding {
 	})
 }
 
-// imageConfigRules are the container rules that judge an image's config
-// on its own (the rest need a run configuration an image does not have).
-var imageConfigRules = map[string]bool{"root-user": true, "root-start-drop": true, "secret-in-env": true}
-
 // Image judges an image: its content through the rules' Image hooks, and
 // its config through the container rules that apply to a config alone.
 func (p *Policy) Image(im *facts.Image) []rules.Finding {
@@ -110,7 +106,7 @@ func (p *Policy) Image(im *facts.Image) []rules.Finding {
 		if r.Image != nil {
 			r.Image(im, rep)
 		}
-		if r.Container != nil && im.Config != nil && imageConfigRules[r.Slug] {
+		if r.Container != nil && im.Config != nil && r.ImageConfig {
 			r.Container(im.Config, rep)
 		}
 	})

@@ -378,6 +378,9 @@ func sarifHelpMarkdown(r *rules.Rule) string {
 	fmt.Fprintf(&b, "`%s` `%s`: control `%s`, threat `%s`, severity **%s**.\n\n", r.ID, r.Slug, r.Control, r.Threat, r.Severity)
 	b.WriteString(r.Rationale + "\n\n")
 	b.WriteString("### Fix\n\n" + r.Remediation + "\n")
+	if r.Doc != "" {
+		b.WriteString("\n### Details\n\n" + r.Doc + "\n")
+	}
 	if len(r.References) > 0 {
 		b.WriteString("\n### References\n\n")
 		for _, ref := range r.References {

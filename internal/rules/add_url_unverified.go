@@ -7,9 +7,6 @@ import (
 )
 
 // add-url-unverified: ADD fetches a URL with no --checksum.
-//
-// ADD downloads at build time and trusts whatever arrives; BuildKit's
-// --checksum=sha256:… makes the build fail when the content changes.
 func init() {
 	register(&Rule{
 		ID:          "DG511",
@@ -21,7 +18,7 @@ func init() {
 		Rationale:   "ADD trusts whatever the URL serves at build time; a compromised or changed download goes into the image unnoticed.",
 		Remediation: "Add the expected digest: `ADD --checksum=sha256:<digest> https://… /dest` (Dockerfile syntax 1.6+), or download with curl and check it with sha256sum.",
 		References:  []string{"CIS Docker Benchmark 4.9"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Doc:         "ADD downloads at build time and trusts whatever arrives; BuildKit's --checksum=sha256:… makes the build fail when the content changes.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

@@ -7,9 +7,6 @@ import (
 // capabilities-not-dropped: the container keeps Docker's default capability
 // set (CHOWN, DAC_OVERRIDE, FOWNER, SETUID, SETGID, NET_RAW, …) because it
 // does not drop ALL.
-//
-// Low: nearly every container does this. Privileged containers are
-// reported by privileged instead.
 func init() {
 	register(&Rule{
 		ID:          "DG332",
@@ -21,7 +18,7 @@ func init() {
 		Rationale:   "Docker's default set still lets root in the container change file ownership, bypass file permissions, send raw packets and switch users; most services need none of it.",
 		Remediation: "Drop everything and add back only what is needed: `--cap-drop ALL --cap-add NET_BIND_SERVICE` (compose: `cap_drop: [ALL]`).",
 		References:  []string{"CIS Docker Benchmark 5.4"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "Low: nearly every container does this. Privileged containers are reported by privileged instead.",
 		Container: func(c *facts.Container, r *Reporter) {
 			if c.Privileged.V || c.CapDrop.IsUnknown() || dropsAll(c) {
 				return

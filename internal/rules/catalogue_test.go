@@ -43,10 +43,19 @@ func TestCatalogue(t *testing.T) {
 		if r.Control == "hygiene" && r.Severity.Rank() > rules.Low.Rank() {
 			t.Errorf("%s: a hygiene rule must not outrank a security finding", r.ID)
 		}
-		if r.Title == "" || r.Rationale == "" || r.Remediation == "" || len(r.Surfaces) == 0 {
+		if r.Title == "" || r.Rationale == "" || r.Remediation == "" || len(r.AppliesTo()) == 0 {
 			t.Errorf("%s: title, rationale, remediation and surfaces are required", r.ID)
 		}
-		if r.Build == nil && r.Container == nil && r.Project == nil && r.Host == nil && r.Script == nil && r.Image == nil && !r.Meta {
+		if len(r.AppliesTo()) != len(r.Surfaces) && len(r.Surfaces) > 0 {
+			t.Errorf("%s: declares surfaces %v, but its hooks reach only %v", r.ID, r.Surfaces, r.Reach())
+		}
+		if r.ImageConfig && r.Container == nil {
+			t.Errorf("%s: ImageConfig without a Container hook", r.ID)
+		}
+		if r.Enforce == rules.EnforceFailClosed && !r.Request {
+			t.Errorf("%s: only request rules fail closed", r.ID)
+		}
+		if r.Build == nil && r.Container == nil && r.Project == nil && r.Host == nil && r.Script == nil && r.Image == nil && !r.Meta && !r.Request {
 			t.Errorf("%s: judges nothing", r.ID)
 		}
 		if len(rules.Lookup(r.ID)) != 1 || len(rules.Lookup(r.Slug)) != 1 || rules.Lookup(strings.ToLower(r.ID))[0] != r {

@@ -10,15 +10,6 @@ import (
 
 // content-trust-disabled: image verification is switched off on the
 // command line (`--disable-content-trust`, `DOCKER_CONTENT_TRUST=0`).
-//
-// In scripts, Makefiles and CI files: `DOCKER_CONTENT_TRUST=0` (or false)
-// given to a command, set as a variable or exported, or in a CI file's
-// environment; `--disable-content-trust` on docker pull, build, push and the
-// other docker commands (on run and create it is the container's finding).
-//
-// Docker Content Trust (Notary v1) is being retired; the finding is about
-// the intent: a script that turns verification off will not verify
-// signatures under a newer scheme either.
 func init() {
 	register(&Rule{
 		ID:          "DG504",
@@ -31,6 +22,7 @@ func init() {
 		Remediation: "Remove `--disable-content-trust` / `DOCKER_CONTENT_TRUST=0`; verify signatures with cosign or notation before running (`cosign verify <image>`).",
 		References:  []string{"CIS Docker Benchmark 4.5"},
 		Surfaces:    []Surface{SurfaceRun},
+		Doc:         "In scripts, Makefiles and CI files: `DOCKER_CONTENT_TRUST=0` (or false) given to a command, set as a variable or exported, or in a CI file's environment; `--disable-content-trust` on docker pull, build, push and the other docker commands (on run and create it is the container's finding).\n\nDocker Content Trust (Notary v1) is being retired; the finding is about the intent: a script that turns verification off will not verify signatures under a newer scheme either.",
 		Container: func(c *facts.Container, r *Reporter) {
 			if v := c.DisableContentTrust; v.IsSet() && v.V {
 				r.Report(c.Subject, v.At, "image verification is switched off (--disable-content-trust)")

@@ -11,9 +11,6 @@ import (
 // keeps secrets out: either there is no ignore file at all, or sensitive
 // files (.env, .git, private keys, .npmrc, …) sit in the context and the
 // ignore file does not exclude them.
-//
-// Builder stages are not judged: only what is copied out of them reaches
-// the image.
 func init() {
 	register(&Rule{
 		ID:          "DG605",
@@ -25,7 +22,7 @@ func init() {
 		Rationale:   "`COPY . .` takes every file of the context: `.env` files, `.git` (with its history and any credentials in its config), keys. Once in a layer they stay there even if a later step deletes them.",
 		Remediation: "Add a `.dockerignore` with at least `.git`, `.env*`, `*.pem`, `*.key`, `id_*`, `.npmrc`, or copy only what the image needs (`COPY src/ ./src/`).",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Doc:         "Builder stages are not judged: only what is copied out of them reaches the image.",
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Ignore != nil && len(b.ExposedInContext) == 0 {
 				return

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "Without a cap a busy or compromised container can use every core of the host; shares only reorder who waits.",
 		Remediation: "Cap it: `--cpus 1.5` (compose: `cpus: 1.5` or `deploy.resources.limits.cpus`).",
 		References:  []string{"CIS Docker Benchmark 5.12"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if c.NanoCPUs.IsUnknown() || c.CPUQuota.IsUnknown() {
 				return

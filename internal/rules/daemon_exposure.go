@@ -25,7 +25,6 @@ func init() {
 		Rationale:   "Whoever can talk to the Docker API can start a privileged container with the host's root filesystem mounted: an unauthenticated TCP listener gives the host to anyone who reaches the port, a world-writable socket to every local user.",
 		Remediation: "Listen on the unix socket only, or add `--tlsverify` with `--tlscacert`, `--tlscert`, `--tlskey` (daemon.json: `\"tlsverify\": true`) and client certificates; keep docker.sock `root:docker` mode 0660.",
 		References:  []string{"CIS Docker Benchmark 2.7", "CIS Docker Benchmark 3.15", "CIS Docker Benchmark 3.16"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			for _, l := range h.Listeners {
 				if !strings.HasPrefix(l.Address, "tcp://") || l.TLSVerify {

@@ -21,7 +21,6 @@ func init() {
 		Rationale:   "With icc on, a compromised container on the default bridge can reach every service of every other container there, bypassing published-port choices.",
 		Remediation: "Set `\"icc\": false` in daemon.json (or `--icc=false`) and connect containers that must talk through user-defined networks or explicit links.",
 		References:  []string{"CIS Docker Benchmark 2.2"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			v := h.ICC
 			if !decided(v) || (v.IsSet() && !v.V) {

@@ -19,7 +19,6 @@ func init() {
 		Rationale:   "no-new-privileges stops setuid and file-capability binaries from raising a process's privileges; as a daemon default it protects every container that does not set it itself.",
 		Remediation: "Set `\"no-new-privileges\": true` in daemon.json (or `--no-new-privileges`) and restart the daemon.",
 		References:  []string{"CIS Docker Benchmark 2.14"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			v := h.NoNewPrivileges
 			if !decided(v) || v.V {

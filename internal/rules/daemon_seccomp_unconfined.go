@@ -19,7 +19,6 @@ func init() {
 		Rationale:   "Docker's default seccomp profile blocks the system calls most kernel exploits need (keyctl, unshare, bpf, userfaultfd, …); a daemon-wide unconfined profile removes it from every container at once.",
 		Remediation: "Remove `seccomp-profile` from daemon.json (or the `--seccomp-profile` flag) to use Docker's default, or point it at a profile that extends the default; restart the daemon.",
 		References:  []string{"CIS Docker Benchmark 2.17"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			if v := h.SeccompProfile; v.IsSet() && v.V == "unconfined" {
 				r.Report(h.Subject, hostAt(h, v), "the daemon's default seccomp profile is unconfined: containers run with every system call allowed")

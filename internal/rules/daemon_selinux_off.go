@@ -19,7 +19,6 @@ func init() {
 		Rationale:   "On an SELinux host, the daemon's selinux-enabled option gives each container its own label (container_t with a unique MCS category); off, containers run unconfined by the host's policy.",
 		Remediation: "Set `\"selinux-enabled\": true` in daemon.json (or `--selinux-enabled`), install the container-selinux policy, and restart the daemon.",
 		References:  []string{"CIS Docker Benchmark 5.3"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			mode, d := h.SELinuxMode, h.SELinuxEnabled
 			if !mode.IsSet() || mode.V != "enforcing" || !d.IsSet() || d.V {

@@ -19,7 +19,6 @@ func init() {
 		Rationale:   "Default ulimits bound what one container can take of the host's file descriptors and processes when its own configuration sets no limit.",
 		Remediation: "Set `\"default-ulimits\": {\"nofile\": {\"Name\": \"nofile\", \"Soft\": 1024, \"Hard\": 4096}}` in daemon.json (or `--default-ulimit nofile=1024:4096`); nproc counts per user across the host, so prefer pids limits for processes.",
 		References:  []string{"CIS Docker Benchmark 2.8"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			if !h.Local {
 				return

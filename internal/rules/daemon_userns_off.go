@@ -20,7 +20,6 @@ func init() {
 		Rationale:   "With userns-remap (or a rootless daemon), UID 0 in a container is an unprivileged UID on the host, so a container escape lands as nobody; without it, an escape is root.",
 		Remediation: "Set `\"userns-remap\": \"default\"` in daemon.json (or `--userns-remap=default`) and restart the daemon, or run Docker rootless; containers that need host IDs opt out with `--userns host`.",
 		References:  []string{"CIS Docker Benchmark 2.9"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			u := h.UsernsRemap
 			if !decided(u) || u.V != "" || h.Rootless.V || h.Rootless.IsUnknown() {

@@ -23,7 +23,6 @@ func init() {
 		Rationale:   "These capabilities let root in the container load kernel modules, mount filesystems, trace host-visible processes or read any file handle: the known container escapes start here.",
 		Remediation: "Remove the capability; if one privileged operation is needed, do it in an init step or a separate, tightly scoped container.",
 		References:  []string{"CIS Docker Benchmark 5.4"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if !c.CapAdd.IsSet() {
 				return

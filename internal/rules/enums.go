@@ -102,3 +102,6 @@ const (
 	SurfaceKubernetes Surface = "kubernetes" // K
 	SurfaceAPI        Surface = "api"        // A
 )
+
+// AllSurfaces lists the surfaces in the order of CONTROLS.md.
+var AllSurfaces = []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceImage, SurfaceHost, SurfaceSwarm, SurfaceKubernetes, SurfaceAPI}

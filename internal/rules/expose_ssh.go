@@ -5,10 +5,6 @@ import (
 )
 
 // expose-ssh: the image exposes port 22, or a container publishes it.
-//
-// An SSH server in a container is a second way in, with its own keys and
-// passwords to leak; `docker exec` already gives shell access to those
-// allowed to have it. Ranges that include 22 count.
 func init() {
 	register(&Rule{
 		ID:          "DG401",
@@ -20,7 +16,7 @@ func init() {
 		Rationale:   "An SSH daemon in a container adds credentials to steal and a network service to attack; operators get a shell with `docker exec` instead.",
 		Remediation: "Remove `EXPOSE 22` and the SSH server; use `docker exec` (or `kubectl exec`) for interactive access.",
 		References:  []string{"CIS Docker Benchmark 5.7"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceImage},
+		Doc:         "An SSH server in a container is a second way in, with its own keys and passwords to leak; `docker exec` already gives shell access to those allowed to have it. Ranges that include 22 count.",
 		Image: func(im *facts.Image, r *Reporter) {
 			if im.Config == nil {
 				return

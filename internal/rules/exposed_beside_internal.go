@@ -8,10 +8,6 @@ import (
 // shares a network with a service that publishes nothing (a database, a
 // cache), and the network lets containers talk freely (inter-container
 // communication is on, as by default).
-//
-// Low: it is the usual web-plus-database layout; the finding is the prompt
-// to split front and back networks. Networks with enable_icc=false are not
-// reported.
 func init() {
 	register(&Rule{
 		ID:          "DG420",
@@ -23,7 +19,7 @@ func init() {
 		Rationale:   "If the public service is compromised it reaches every port of the internal services on its network directly, with no firewall between them.",
 		Remediation: "Put internal services on their own network (`internal: true`) reached only by the tier that needs them, or set `com.docker.network.bridge.enable_icc: \"false\"` and publish only what is needed.",
 		References:  []string{"CIS Docker Benchmark 2.2"},
-		Surfaces:    []Surface{SurfaceCompose},
+		Doc:         "Low: it is the usual web-plus-database layout; the finding is the prompt to split front and back networks. Networks with enable_icc=false are not reported.",
 		Project: func(p *facts.Project, r *Reporter) {
 			groups, names := byNetwork(p)
 			for _, n := range names {

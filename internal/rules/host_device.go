@@ -17,7 +17,6 @@ func init() {
 		Rationale:   "A host device gives the container direct access to hardware or kernel interfaces (disks, /dev/mem, GPUs, KVM), outside the isolation namespaces provide.",
 		Remediation: "Pass only the device the workload needs, with the least permissions (`--device /dev/ttyUSB0:/dev/ttyUSB0:r`); avoid device cgroup rules with wildcards.",
 		References:  []string{"CIS Docker Benchmark 5.18"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, d := range c.Devices {
 				r.Report(c.Subject, d.At, "passes the host device %s into the container", d.Host)

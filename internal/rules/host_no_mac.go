@@ -20,7 +20,6 @@ func init() {
 		Rationale:   "Docker's AppArmor profile and SELinux labels stop a root process in a container from writing to /proc and /sys kernel interfaces, mounting, and reaching host files; without either, seccomp and capabilities are the only barriers.",
 		Remediation: "Enable AppArmor (Debian, Ubuntu: boot with `apparmor=1 security=apparmor` and install apparmor) or SELinux in enforcing mode with `\"selinux-enabled\": true` in daemon.json, then restart the daemon.",
 		References:  []string{"CIS Docker Benchmark 5.2", "CIS Docker Benchmark 5.3"},
-		Surfaces:    []Surface{SurfaceHost},
 		Host: func(h *facts.Host, r *Reporter) {
 			aa, se := h.HostAppArmor, h.SELinuxMode
 			if aa.IsSet() && se.IsSet() {

@@ -8,9 +8,6 @@ import (
 // read-write), /etc, /proc, /sys, /boot, /dev, /root, /var/lib/docker,
 // /lib/modules, /usr, host key and account files, … (high read-write,
 // medium read-only).
-//
-// Ordinary files under /etc that containers read (localtime, timezone,
-// resolv.conf, ssl certificates) are not sensitive.
 func init() {
 	register(&Rule{
 		ID:          "DG341",
@@ -22,7 +19,7 @@ func init() {
 		Rationale:   "A writable mount of the host's /, /etc, /root or /var/lib/docker lets the container plant cron jobs, keys or binaries that the host runs; /proc, /sys and /dev expose kernel interfaces; even read-only they leak host secrets.",
 		Remediation: "Mount only the application's own data folder, read-only where possible (`-v /srv/app/config:/config:ro`), or use a named volume.",
 		References:  []string{"CIS Docker Benchmark 5.6"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "Ordinary files under /etc that containers read (localtime, timezone, resolv.conf, ssl certificates) are not sensitive.",
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, m := range c.Mounts {
 				if m.Type != "bind" || !(sensitivePath(m.Source) || underAny(m.Source, r.Config().SensitivePaths)) {

@@ -6,10 +6,6 @@ import (
 
 // host-pid-ipc: the container shares the host's PID or IPC namespace
 // (`--pid host`, `--ipc host`, or `ns:<path>`, which may be the host's).
-//
-// With the host's PIDs the container sees and signals every host process
-// and, as root, can read their memory and environment; with the host's IPC
-// it reads shared memory of host processes.
 func init() {
 	register(&Rule{
 		ID:          "DG335",
@@ -21,7 +17,7 @@ func init() {
 		Rationale:   "A container in the host's PID namespace sees every host process and, as root, can ptrace them or read /proc/<pid>/environ; the host IPC namespace exposes host shared memory.",
 		Remediation: "Remove `--pid host` / `pid: host` and `--ipc host` / `ipc: host`; use `--pid container:<name>` to debug one container.",
 		References:  []string{"CIS Docker Benchmark 5.16", "CIS Docker Benchmark 5.17"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "With the host's PIDs the container sees and signals every host process and, as root, can read their memory and environment; with the host's IPC it reads shared memory of host processes.",
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, ns := range []facts.Namespace{facts.NSPid, facts.NSIPC} {
 				if v, ok := c.Namespaces[ns]; ok && v.IsSet() && isHostMode(v.V) {

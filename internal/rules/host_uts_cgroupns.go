@@ -6,10 +6,6 @@ import (
 
 // host-uts-cgroupns: the container shares the host's UTS (hostname) or
 // cgroup namespace.
-//
-// The host UTS namespace lets root in the container rename the host; the
-// host cgroup namespace shows the host's cgroup tree, a step of several
-// cgroup-based escapes (CVE-2022-0492).
 func init() {
 	register(&Rule{
 		ID:          "DG337",
@@ -21,7 +17,7 @@ func init() {
 		Rationale:   "Sharing the host's UTS namespace lets the container change the host's hostname; sharing its cgroup namespace exposes the host cgroup hierarchy used by cgroup release_agent escapes.",
 		Remediation: "Remove `--uts host` / `uts: host` and `--cgroupns host` / `cgroup: host`.",
 		References:  []string{"CIS Docker Benchmark 5.21"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "The host UTS namespace lets root in the container rename the host; the host cgroup namespace shows the host's cgroup tree, a step of several cgroup-based escapes (CVE-2022-0492).",
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, ns := range []facts.Namespace{facts.NSUTS, facts.NSCgroup} {
 				if v, ok := c.Namespaces[ns]; ok && v.IsSet() && isHostMode(v.V) {

@@ -14,7 +14,6 @@ func init() {
 		Title:       "Inline ignore without a reason, or naming no rule",
 		Rationale:   "An ignore is a decision someone must be able to review later; without a reason nobody knows why the finding was accepted, and an unknown rule name ignores nothing.",
 		Remediation: "Write the reason after the rule list: `# dockguard:ignore=root-user the entrypoint drops to uid 1000 (see #123)`, and name rules as `dockguard rules` lists them.",
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
 		Meta:        true,
 	})
 }

@@ -6,10 +6,6 @@ import (
 
 // image-latest: an image is used with the `latest` tag or with no tag (which
 // Docker reads as latest).
-//
-// Every build may get a different image, so a poisoned or broken push reaches
-// production unnoticed and no build can be reproduced. Stages referenced by
-// name and `scratch` are not images.
 func init() {
 	register(&Rule{
 		ID:          "DG502",
@@ -21,7 +17,7 @@ func init() {
 		Rationale:   "`latest` moves: each build or pull may get a different image, including a compromised one, and nothing records which one ran.",
 		Remediation: "Pin a version and its digest: `FROM alpine:3.20@sha256:<digest>` (`docker buildx imagetools inspect alpine:3.20` prints it).",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "Every build may get a different image, so a poisoned or broken push reaches production unnoticed and no build can be reproduced. Stages referenced by name and `scratch` are not images.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base

@@ -5,11 +5,6 @@ import (
 )
 
 // image-unpinned: an image is named by tag only, without a digest.
-//
-// Tags are mutable: whoever controls the registry (or the account) can move
-// a tag to another image. Only a digest names exactly one image. Low, since
-// nearly every Dockerfile does this; `latest` and missing tags are
-// image-latest.
 func init() {
 	register(&Rule{
 		ID:          "DG501",
@@ -21,7 +16,8 @@ func init() {
 		Rationale:   "A tag can be moved to another image at any time; only a digest guarantees that the image you reviewed is the image you build on.",
 		Remediation: "Add the digest to the tag: `FROM node:22-alpine@sha256:<digest>`, and let a bot (Renovate, Dependabot) update it.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun, SurfaceImage},
+		OffWhen:     func(c *Config) bool { return c.NoDigestPinning },
+		Doc:         "Tags are mutable: whoever controls the registry (or the account) can move a tag to another image. Only a digest names exactly one image. Low, since nearly every Dockerfile does this; `latest` and missing tags are image-latest.",
 		Image: func(im *facts.Image, r *Reporter) {
 			if !im.ByTag {
 				return

@@ -9,13 +9,6 @@ import (
 // privilege-escalation or container-escape CVE (Dirty COW, Dirty Pipe,
 // CVE-2022-0185, CVE-2022-0492, CVE-2023-0386, CVE-2024-1086, …), judged
 // against dockguard's embedded table of fixed-in versions per stable branch.
-//
-// Distribution kernels (Debian 5.10.0-28-amd64, Ubuntu 5.15.0-91-generic,
-// RHEL 4.18.0-513.el8) keep an old upstream number and backport fixes, so a
-// version match is reported low with that caveat instead of guessing; on a
-// local host the package records settle it: a changelog that names the CVE,
-// or a package built from a fixed upstream release (Debian's 6.1.119-1),
-// means no finding. Upstream-looking kernels are reported high.
 func init() {
 	register(&Rule{
 		ID:          "DG103",
@@ -27,7 +20,7 @@ func init() {
 		Rationale:   "Every container shares the host kernel: a kernel privilege escalation run inside any container is root on the host, whatever the container's own settings.",
 		Remediation: "Upgrade the kernel to a release that carries the fix (the finding names the first fixed version of its stable branch, or install the distribution's security update) and reboot into it.",
 		References:  []string{"CIS Docker Benchmark 1.2.1", "CVE-2016-5195", "CVE-2022-0847", "CVE-2022-0492", "CVE-2024-1086"},
-		Surfaces:    []Surface{SurfaceHost},
+		Doc:         "Distribution kernels (Debian 5.10.0-28-amd64, Ubuntu 5.15.0-91-generic, RHEL 4.18.0-513.el8) keep an old upstream number and backport fixes, so a version match is reported low with that caveat instead of guessing; on a local host the package records settle it: a changelog that names the CVE, or a package built from a fixed upstream release (Debian's 6.1.119-1), means no finding. Upstream-looking kernels are reported high.",
 		Host: func(h *facts.Host, r *Reporter) {
 			k := h.KernelVersion
 			if !k.IsSet() {

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "Without a limit one container's leak or attack exhausts the host's memory, and the OOM killer may pick another container or the daemon.",
 		Remediation: "Set a limit: `--memory 512m --memory-swap 512m` (compose: `mem_limit: 512m` and `memswap_limit: 512m`, or `deploy.resources.limits.memory`).",
 		References:  []string{"CIS Docker Benchmark 5.11"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			switch {
 			case c.Memory.State == facts.Unset:

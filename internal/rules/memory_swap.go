@@ -17,7 +17,6 @@ func init() {
 		Title:       "Swap not limited",
 		Rationale:   "A container that swaps its way past its memory limit slows the whole host; with --memory alone Docker allows swap equal to the limit, with -1 without end.",
 		Remediation: "Set `--memory-swap` equal to `--memory` (compose: `memswap_limit` equal to `mem_limit`).",
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if !c.Memory.IsSet() || c.Memory.V <= 0 || c.MemorySwap.IsUnknown() {
 				return

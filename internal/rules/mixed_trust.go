@@ -17,7 +17,6 @@ func init() {
 		Title:       "Different trust levels or tenants on one host",
 		Rationale:   "All containers on a host share its kernel: a kernel exploit from the least trusted container reaches the most trusted one. Segregate them onto different hosts.",
 		Remediation: "Deploy each trust level or tenant to its own hosts (separate compose projects on separate machines, node labels and placement constraints in Swarm/Kubernetes).",
-		Surfaces:    []Surface{SurfaceCompose},
 		Project: func(p *facts.Project, r *Reporter) {
 			for _, key := range []string{trustKey(r), tenantKey(r)} {
 				var first *facts.Container

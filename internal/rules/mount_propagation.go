@@ -17,7 +17,6 @@ func init() {
 		Rationale:   "With shared propagation, a mount created in the container propagates back to the host's mount namespace, which a compromised container can use to hide or replace host paths.",
 		Remediation: "Use the default private propagation (drop `:shared`/`:rshared`, `bind.propagation: shared`).",
 		References:  []string{"CIS Docker Benchmark 5.20"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, m := range c.Mounts {
 				if m.Propagation == "shared" || m.Propagation == "rshared" {

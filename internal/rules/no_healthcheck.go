@@ -5,9 +5,6 @@ import (
 )
 
 // no-healthcheck: the image declares no HEALTHCHECK (or disables it).
-//
-// Hygiene: without a health check Docker and Swarm cannot tell a hung
-// service from a working one. Never outranks a security finding.
 func init() {
 	register(&Rule{
 		ID:          "DG901",
@@ -19,7 +16,7 @@ func init() {
 		Rationale:   "Without a health check a hung service looks healthy: Swarm keeps routing to it and restart policies never fire.",
 		Remediation: "Add `HEALTHCHECK --interval=30s --timeout=3s CMD [\"/app\", \"healthcheck\"]` (a check the image can run without curl), or set one in compose/Kubernetes.",
 		References:  []string{"CIS Docker Benchmark 4.6"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Doc:         "Hygiene: without a health check Docker and Swarm cannot tell a hung service from a working one. Never outranks a security finding.",
 		Image: func(im *facts.Image, r *Reporter) {
 			if c := im.Config; c != nil && c.Healthcheck.IsSet() && !c.Healthcheck.V {
 				r.Report(im.Subject, c.Healthcheck.At, "the image config disables the health check (NONE)")

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "An explicit opt-out overrides the daemon's no-new-privileges default, so set-uid binaries in the container can raise privileges again.",
 		Remediation: "Remove the opt-out, or set `--security-opt no-new-privileges=true`.",
 		References:  []string{"CIS Docker Benchmark 5.26"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			v := c.SecurityOpt.NoNewPrivileges
 			if v.IsSet() && !v.V {

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "Process IDs are a host-wide resource: one container's fork bomb stops every other container and the host from starting processes.",
 		Remediation: "Set `--pids-limit 256` (compose: `pids_limit: 256` or `deploy.resources.limits.pids`).",
 		References:  []string{"CIS Docker Benchmark 5.29"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			switch {
 			case c.PidsLimit.State == facts.Unset:

@@ -8,10 +8,6 @@ import (
 // pipe-to-shell: code is downloaded and executed in one go, with nothing
 // checking what arrived: `curl … | sh`, `wget -qO- … | sudo bash`,
 // `sh -c "$(curl …)"`, `bash <(curl …)`, `eval "$(wget …)"`.
-//
-// All stages are judged: a builder stage that runs unverified code
-// compromises whatever it hands over. Scripts, Makefiles and CI steps are
-// judged the same way: there the code runs on the host or the CI runner.
 func init() {
 	register(&Rule{
 		ID:          "DG510",
@@ -22,7 +18,7 @@ func init() {
 		Title:       "Downloaded script piped into a shell",
 		Rationale:   "Whatever the server (or anyone between it and you) sends is executed as root during the build, unseen; a truncated download can run half a script.",
 		Remediation: "Download to a file, verify it, then run it: `curl -fsSLo install.sh URL && echo \"<sha256>  install.sh\" | sha256sum -c - && sh install.sh`.",
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun},
+		Doc:         "All stages are judged: a builder stage that runs unverified code compromises whatever it hands over. Scripts, Makefiles and CI steps are judged the same way: there the code runs on the host or the CI runner.",
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			eachCommand(b.Stages, func(s *facts.Stage, st *facts.Step, c *facts.Command) {

@@ -7,9 +7,6 @@ import (
 // port-all-interfaces: a port is published on every host interface (no
 // host IP, 0.0.0.0 or ::), not only where it is needed. `127.0.0.1:` or
 // another specific address is not reported.
-//
-// Low: public services do this on purpose; the finding makes it a choice.
-// Docker's published ports also bypass host firewalls such as ufw.
 func init() {
 	register(&Rule{
 		ID:          "DG402",
@@ -21,7 +18,7 @@ func init() {
 		Rationale:   "A port published without a host IP listens on every interface, including public ones, and Docker's iptables rules bypass host firewalls such as ufw.",
 		Remediation: "Bind to the interface that needs it: `-p 127.0.0.1:8080:80` (compose: `\"127.0.0.1:8080:80\"` or `host_ip:`).",
 		References:  []string{"CIS Docker Benchmark 5.14"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "Low: public services do this on purpose; the finding makes it a choice. Docker's published ports also bypass host firewalls such as ufw.",
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, p := range c.Published {
 				if !allInterfaces(p.HostIP) {

@@ -18,7 +18,6 @@ func init() {
 		Title:       "Host-level container beside a sensitive one",
 		Rationale:   "A container that owns the host owns every container on it, including the one holding the sensitive data.",
 		Remediation: "Run the sensitive service on hosts without privileged or host-namespace containers, or remove those privileges.",
-		Surfaces:    []Surface{SurfaceCompose},
 		Project: func(p *facts.Project, r *Reporter) {
 			var sensitive *facts.Container
 			for _, c := range p.Containers {

@@ -18,8 +18,8 @@ func init() {
 		Rationale:   "-P publishes whatever the image exposes, on all interfaces, so an image update can open a new port on the host without anyone noticing.",
 		Remediation: "Publish the ports you need explicitly: `-p 127.0.0.1:8080:8080`.",
 		References:  []string{"CIS Docker Benchmark 5.9"},
+		Surfaces:    []Surface{SurfaceRun, SurfaceLive, SurfaceAPI},
 		// Compose has no publish-all setting: only run lines can ask for it.
-		Surfaces: []Surface{SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if c.PublishAll.IsSet() && c.PublishAll.V {
 				r.Report(c.Subject, c.PublishAll.At, "publishes every exposed port on all interfaces (-P)")

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "A writable root filesystem lets a compromised process replace binaries, drop tools and persist; a read-only one limits writes to the volumes and tmpfs you chose.",
 		Remediation: "Run with `--read-only --tmpfs /tmp` (compose: `read_only: true` and `tmpfs: [/tmp]`), mounting volumes where the app writes.",
 		References:  []string{"CIS Docker Benchmark 5.13"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			switch {
 			case c.ReadOnlyRootfs.State == facts.Unset:

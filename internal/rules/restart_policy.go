@@ -6,8 +6,6 @@ import (
 
 // restart-policy: the container restarts forever: `always`,
 // `unless-stopped`, or `on-failure` without a retry count.
-//
-// Not restarting at all (the default, `no`) is not reported.
 func init() {
 	register(&Rule{
 		ID:          "DG205",
@@ -19,7 +17,7 @@ func init() {
 		Rationale:   "A container that crashes in a loop and is restarted forever burns CPU and floods logs, and an exploit that crashes it gets unlimited retries.",
 		Remediation: "Use `--restart on-failure:5` (compose: `restart: on-failure:5`, or `deploy.restart_policy.max_attempts`).",
 		References:  []string{"CIS Docker Benchmark 5.15"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "Not restarting at all (the default, `no`) is not reported.",
 		Container: func(c *facts.Container, r *Reporter) {
 			p := c.Restart
 			if max := r.Config().MaxRestartRetries; p.IsSet() && p.V.Name == "on-failure" && max > 0 && p.V.MaxRetry > max {

@@ -7,11 +7,6 @@ import (
 // root-start-drop: the container starts as root and its entrypoint switches
 // to another user (gosu, su-exec, setpriv, chroot --userspec, s6-setuidgid,
 // runuser).
-//
-// This is the official images' pattern (postgres, redis, …): the service
-// itself runs unprivileged, but the entrypoint runs as root, and so does
-// anything started with `docker exec`. Reported low, naming the tool, so it is
-// never mistaken for a root service.
 func init() {
 	register(&Rule{
 		ID:          "DG302",
@@ -23,7 +18,9 @@ func init() {
 		Rationale:   "The service runs unprivileged once the entrypoint has switched user, but the entrypoint itself and every `docker exec` run as root. Starting as the service user removes that window.",
 		Remediation: "If the entrypoint needs no root (no chown of volumes), set `USER` in the Dockerfile and drop the gosu/su-exec call; otherwise keep the drop and run with `--cap-drop ALL --cap-add CHOWN,SETUID,SETGID`.",
 		References:  []string{"CIS Docker Benchmark 4.1"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose},
+		Doc:         "This is the official images' pattern (postgres, redis, …): the service itself runs unprivileged, but the entrypoint runs as root, and so does anything started with `docker exec`. Reported low, naming the tool, so it is never mistaken for a root service.",
+		ImageConfig: true,
+		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceImage, SurfaceLive},
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Container != nil {
 				checkRootDrop(b.Container, r, false)

@@ -5,13 +5,6 @@ import (
 )
 
 // root-user: the container's main process runs as root.
-//
-// Judged on the image the target stage yields, following FROM <stage>
-// inheritance: the last USER decides. No USER at all means the base image's
-// user, which is root for scratch and for nearly every public base image.
-// A root start that switches user in its entrypoint is root-start-drop, not
-// this rule. A USER that depends on a build argument with no value is
-// unknown and not reported.
 func init() {
 	register(&Rule{
 		ID:          "DG301",
@@ -23,7 +16,8 @@ func init() {
 		Rationale:   "A process that runs as root in the container is root on the host after any namespace escape, and can write everywhere in its own filesystem. Most services need no root at all.",
 		Remediation: "Create an unprivileged user and end the final stage with `USER 10001:10001` (a numeric UID lets Kubernetes' runAsNonRoot verify it).",
 		References:  []string{"CIS Docker Benchmark 4.1"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "Judged on the image the target stage yields, following FROM <stage> inheritance: the last USER decides. No USER at all means the base image's user, which is root for scratch and for nearly every public base image. A root start that switches user in its entrypoint is root-start-drop, not this rule. A USER that depends on a build argument with no value is unknown and not reported.",
+		ImageConfig: true,
 		Build: func(b *facts.Build, r *Reporter) {
 			c := b.Container
 			if c == nil || c.PrivilegeDrop != nil {

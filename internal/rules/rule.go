@@ -5,6 +5,7 @@
 package rules
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,16 +15,39 @@ import (
 
 // Rule is one check and everything a user needs to know about it.
 type Rule struct {
-	ID          string    `json:"id"`   // DG + number; ranges by group (see Threat)
-	Slug        string    `json:"slug"` // stable, kebab-case
-	Control     Control   `json:"control"`
-	Threat      Threat    `json:"threat"`
-	Severity    Severity  `json:"severity"`
-	Title       string    `json:"title"`
-	Rationale   string    `json:"rationale"`
-	Remediation string    `json:"remediation"`
-	References  []string  `json:"references,omitempty"`
-	Surfaces    []Surface `json:"surfaces"`
+	ID          string   `json:"id"`   // DG + number; ranges by group (see Threat)
+	Slug        string   `json:"slug"` // stable, kebab-case
+	Control     Control  `json:"control"`
+	Threat      Threat   `json:"threat"`
+	Severity    Severity `json:"severity"`
+	Title       string   `json:"title"`
+	Rationale   string   `json:"rationale"`
+	Remediation string   `json:"remediation"`
+	References  []string `json:"references,omitempty"`
+	// Doc is the long text `explain` shows: what the rule sees, what it
+	// deliberately does not, and why its severity is what it is.
+	Doc string `json:"doc,omitempty"`
+	// Surfaces narrows where the rule applies, when its facts exist on
+	// fewer surfaces than its hooks reach (a restart count exists only
+	// on a live container). Empty means every surface the hooks reach;
+	// AppliesTo is what users are shown. A test keeps it a subset.
+	Surfaces []Surface `json:"-"`
+	// ImageConfig marks Container rules that also judge an image's own
+	// config (its USER, ENV), which has no run configuration.
+	ImageConfig bool `json:"-"`
+	// OffWhen turns the rule off under a setting that makes it moot
+	// (digest pinning when the configuration accepts tags).
+	OffWhen func(*Config) bool `json:"-"`
+	// Request marks rules that enforcement judges on Engine API requests
+	// beyond the container they describe: exec, update, volume and
+	// network bodies, builds, plugins, and how a request is shaped. They
+	// read the API's request types and may ask the daemon, so their
+	// decision code lives in internal/enforce; their identity, severity
+	// and mode live here.
+	Request bool `json:"-"`
+	// Enforce is how enforcement treats the rule when the configuration
+	// does not name it in enforce.rules.
+	Enforce EnforceMode `json:"enforce,omitempty"`
 
 	// Build judges how an image is built (Dockerfile, image history).
 	Build func(b *facts.Build, r *Reporter) `json:"-"`
@@ -48,6 +72,90 @@ type Rule struct {
 	// Meta rules are reported by the policy itself (about ignores), not by
 	// judging facts.
 	Meta bool `json:"-"`
+}
+
+// EnforceMode is what enforcement does with a rule's findings by default.
+type EnforceMode string
+
+const (
+	// EnforceBySeverity denies findings at or above enforce.minSeverity.
+	EnforceBySeverity EnforceMode = ""
+	// EnforceDeny denies whatever the severity; enforce.rules may relax it.
+	EnforceDeny EnforceMode = "deny"
+	// EnforceFailClosed always denies: the request could not be judged,
+	// and no setting lets an unjudged request through.
+	EnforceFailClosed EnforceMode = "fail-closed"
+)
+
+// AppliesTo returns the surfaces the rule judges: those its hooks reach,
+// narrowed by Surfaces when it is set.
+func (r *Rule) AppliesTo() []Surface {
+	reach := r.Reach()
+	if len(r.Surfaces) == 0 {
+		return reach
+	}
+	var out []Surface
+	for _, s := range reach {
+		for _, n := range r.Surfaces {
+			if s == n {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// Reach returns every surface the rule's hooks are run on, in the order
+// of CONTROLS.md's surface letters.
+func (r *Rule) Reach() []Surface {
+	on := map[Surface]bool{}
+	if r.Build != nil {
+		on[SurfaceDockerfile] = true
+	}
+	if r.Container != nil {
+		// The one mapper turns each of these into a container fact.
+		for _, s := range []Surface{SurfaceCompose, SurfaceRun, SurfaceLive, SurfaceSwarm, SurfaceAPI} {
+			on[s] = true
+		}
+		if r.ImageConfig {
+			on[SurfaceImage] = true
+		}
+	}
+	if r.Project != nil {
+		on[SurfaceCompose], on[SurfaceLive] = true, true
+	}
+	if r.Host != nil {
+		on[SurfaceHost] = true
+	}
+	if r.Image != nil {
+		on[SurfaceImage] = true
+	}
+	if r.Script != nil {
+		on[SurfaceRun] = true
+	}
+	if r.Request {
+		on[SurfaceAPI] = true
+	}
+	if r.Meta {
+		// Ignore directives are read in Dockerfiles and compose files.
+		on[SurfaceDockerfile], on[SurfaceCompose] = true, true
+	}
+	var out []Surface
+	for _, s := range AllSurfaces {
+		if on[s] {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the rule with the surfaces it applies to.
+func (r *Rule) MarshalJSON() ([]byte, error) {
+	type plain Rule
+	return json.Marshal(struct {
+		*plain
+		Surfaces []Surface `json:"surfaces"`
+	}{(*plain)(r), r.AppliesTo()})
 }
 
 // Finding is one problem, at one place, about one subject.

@@ -13,14 +13,6 @@ import (
 // containerd CVE-2020-15257), judged against dockguard's embedded table.
 // The authorization-plugin bypasses are reported only when the daemon uses
 // authorization plugins.
-//
-// Distributions ship these components with backported fixes under old
-// upstream numbers (Debian's docker.io 20.10.24+dfsg1-1+deb12u1 carries the
-// CVE-2024-41110 fix), so: a version match alone is low, with that caveat;
-// on a local host whose package records show the fix (a distribution
-// revision whose changelog names the CVE) there is no finding; the finding
-// is high only when the build is upstream's own (Docker's packages,
-// release commits), where the version is the whole truth.
 func init() {
 	register(&Rule{
 		ID:          "DG104",
@@ -32,7 +24,7 @@ func init() {
 		Rationale:   "runc, containerd and dockerd run as root on the host; an escape in them turns a container, or an image, into root on the host, and an authorization bypass turns API access into it.",
 		Remediation: "Upgrade the component to the fixed release the finding names (Docker Engine, containerd and runc from the same vendor), or install the distribution's security update; restart the daemon, and recreate containers started by an old containerd-shim.",
 		References:  []string{"CIS Docker Benchmark 1.2.2", "CVE-2019-5736", "CVE-2024-21626", "CVE-2024-41110", "CVE-2026-34040", "CVE-2026-41567"},
-		Surfaces:    []Surface{SurfaceHost},
+		Doc:         "Distributions ship these components with backported fixes under old upstream numbers (Debian's docker.io 20.10.24+dfsg1-1+deb12u1 carries the CVE-2024-41110 fix), so: a version match alone is low, with that caveat; on a local host whose package records show the fix (a distribution revision whose changelog names the CVE) there is no finding; the finding is high only when the build is upstream's own (Docker's packages, release commits), where the version is the whole truth.",
 		Host: func(h *facts.Host, r *Reporter) {
 			table := cves.MustLoad()
 			for _, comp := range []struct {

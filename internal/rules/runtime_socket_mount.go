@@ -9,9 +9,6 @@ import (
 // folder that holds it (/var/run, /run, /run/containerd), whatever the
 // volume syntax (-v, --mount, compose short or long syntax, a local-driver
 // bind volume).
-//
-// Read-only does not help: a read-only bind of a socket still lets the
-// container connect and ask the daemon for a privileged container.
 func init() {
 	register(&Rule{
 		ID:          "DG340",
@@ -23,7 +20,7 @@ func init() {
 		Rationale:   "Whoever can talk to the Docker socket can start a privileged container with the host's / mounted: the container owns the host. `:ro` does not stop connecting to a socket.",
 		Remediation: "Do not mount the socket; if a tool needs the API, put an authorizing proxy in front of it (dockguard's proxy, or a socket proxy limited to read-only endpoints) and mount that instead.",
 		References:  []string{"CIS Docker Benchmark 5.32"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
+		Doc:         "Read-only does not help: a read-only bind of a socket still lets the container connect and ask the daemon for a privileged container.",
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, m := range c.Mounts {
 				if m.Type != "bind" {

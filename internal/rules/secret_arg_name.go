@@ -8,14 +8,6 @@ import (
 // secret-arg-name: an ARG is named for a secret (NPM_TOKEN, DB_PASSWORD, …)
 // and has no secret default, so the secret is meant to arrive with
 // `--build-arg`.
-//
-// On command lines (scripts, Makefiles, CI steps): `docker build --build-arg
-// NPM_TOKEN=$NPM_TOKEN` or `--build-arg NPM_TOKEN` hands the secret over the
-// same way.
-//
-// Build arguments are not secret: `docker history` shows the value for every
-// RUN that uses it, and BuildKit warns about it (SecretsUsedInArgOrEnv).
-// A secret default is secret-in-arg instead.
 func init() {
 	register(&Rule{
 		ID:          "DG604",
@@ -27,7 +19,7 @@ func init() {
 		Rationale:   "Values given with `--build-arg` are written into the image history of each RUN that uses them, readable by anyone who can pull the image.",
 		Remediation: "Use a build secret instead: `RUN --mount=type=secret,id=npm_token NPM_TOKEN=$(cat /run/secrets/npm_token) npm ci` and `docker build --secret id=npm_token,env=NPM_TOKEN`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "On command lines (scripts, Makefiles, CI steps): `docker build --build-arg NPM_TOKEN=$NPM_TOKEN` or `--build-arg NPM_TOKEN` hands the secret over the same way.\n\nBuild arguments are not secret: `docker history` shows the value for every RUN that uses it, and BuildKit warns about it (SecretsUsedInArgOrEnv). A secret default is secret-in-arg instead.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range withGlobal(b) {
 				for _, st := range s.Steps {

@@ -25,7 +25,6 @@ func init() {
 		Rationale:   "Anyone who can pull an image can read every layer and its history. A credential deleted by a later step is still in the layer that added it.",
 		Remediation: "Rotate the credential. Rebuild without it: pass build secrets with `RUN --mount=type=secret`, keep credential files out of the context with `.dockerignore`, and never `rm` a secret in a later step.",
 		References:  []string{"https://docs.docker.com/build/building/secrets/"},
-		Surfaces:    []Surface{SurfaceImage},
 		Image: func(im *facts.Image, r *Reporter) {
 			for i := range im.Files {
 				f := &im.Files[i]

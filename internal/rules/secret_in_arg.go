@@ -7,13 +7,6 @@ import (
 
 // secret-in-arg: an ARG default holds a value that looks like a live
 // secret (same test as secret-in-env).
-//
-// Also `--build-arg NAME=<secret>` on a docker/podman/buildah build command in
-// a script, Makefile or CI step, and compose build.args.
-//
-// The Dockerfile itself now holds the secret, in the repository and its
-// history, and build arguments are recorded in the image history of every
-// RUN that uses them.
 func init() {
 	register(&Rule{
 		ID:          "DG602",
@@ -25,7 +18,7 @@ func init() {
 		Rationale:   "A default value is committed with the Dockerfile, and build arguments used by RUN are kept in the image history (`docker history --no-trunc`).",
 		Remediation: "Remove the default and rotate the secret; pass it as a build secret: `RUN --mount=type=secret,id=token TOKEN=$(cat /run/secrets/token) …` with `docker build --secret id=token,env=TOKEN`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "Also `--build-arg NAME=<secret>` on a docker/podman/buildah build command in a script, Makefile or CI step, and compose build.args.\n\nThe Dockerfile itself now holds the secret, in the repository and its history, and build arguments are recorded in the image history of every RUN that uses them.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range withGlobal(b) {
 				for _, st := range s.Steps {

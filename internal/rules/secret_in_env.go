@@ -14,16 +14,6 @@ import (
 // a secret-like name (…_PASSWORD, …_TOKEN, …_SECRET). Labels are judged the
 // same way (LABEL, compose labels:, --label, an image config's or a running
 // container's labels): they are as readable as the environment.
-//
-// In scripts, Makefiles and CI files: a literal password given to a registry
-// login (`docker login -p …`, `echo … | docker login --password-stdin`), a
-// CI container's credentials.password, and secrets in a CI file's env: or
-// variables:.
-//
-// ENV values are in the image config for anyone who can pull it, and in
-// every container's environment. References (${VAR}) and placeholders
-// (changeme, <password>, empty) are not secrets. The secret is never
-// printed: only its prefix and length.
 func init() {
 	register(&Rule{
 		ID:          "DG601",
@@ -35,7 +25,8 @@ func init() {
 		Rationale:   "Image environment variables are readable by anyone who can pull or inspect the image, and are inherited by every process in every container started from it.",
 		Remediation: "Remove the value from the Dockerfile and rotate it; pass secrets at run time as files (`docker run --secret`, compose `secrets:`, Kubernetes Secrets mounted as files).",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "In scripts, Makefiles and CI files: a literal password given to a registry login (`docker login -p …`, `echo … | docker login --password-stdin`), a CI container's credentials.password, and secrets in a CI file's env: or variables:.\n\nENV values are in the image config for anyone who can pull it, and in every container's environment. References (${VAR}) and placeholders (changeme, <password>, empty) are not secrets. The secret is never printed: only its prefix and length.",
+		ImageConfig: true,
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

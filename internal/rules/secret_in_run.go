@@ -13,10 +13,6 @@ import (
 // value assigned to a secret-like variable (`TOKEN=… npm ci`, `export …`),
 // or a literal password given to a login command (`docker login -p …`,
 // `--password …`, `--token …`).
-//
-// The RUN text is kept in the image history and the build logs; the fix is a
-// build secret mounted for that one step. Values read from a mounted secret
-// (`$(cat /run/secrets/x)`) or a variable are not literal and not reported.
 func init() {
 	register(&Rule{
 		ID:          "DG603",
@@ -28,7 +24,7 @@ func init() {
 		Rationale:   "RUN commands are recorded verbatim in the image history (`docker history --no-trunc`) and in build logs, so a credential written there leaks with the image.",
 		Remediation: "Rotate the credential, then mount it for the one step that needs it: `RUN --mount=type=secret,id=token TOKEN=$(cat /run/secrets/token) ./fetch.sh`.",
 		References:  []string{"CIS Docker Benchmark 4.10"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Doc:         "The RUN text is kept in the image history and the build logs; the fix is a build secret mounted for that one step. Values read from a mounted secret (`$(cat /run/secrets/x)`) or a variable are not literal and not reported.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

@@ -17,7 +17,6 @@ func init() {
 		Rationale:   "On SELinux hosts each container gets its own label so that, even after an escape, it cannot touch other containers' or the host's files; label=disable removes that.",
 		Remediation: "Remove `label=disable`; relabel volumes with `:z`/`:Z` instead of disabling labels.",
 		References:  []string{"CIS Docker Benchmark 5.3"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if v := c.SecurityOpt.SELinuxDisabled; v.IsSet() && v.V {
 				r.Report(c.Subject, v.At, "turns SELinux labeling off (label=disable)")

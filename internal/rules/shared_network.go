@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "Containers on one bridge network reach each other on every port unless icc is disabled for it.",
 		Remediation: "Split networks by tier, or set `driver_opts: {com.docker.network.bridge.enable_icc: \"false\"}` where containers need not talk.",
 		References:  []string{"CIS Docker Benchmark 2.2"},
-		Surfaces:    []Surface{SurfaceCompose},
 		Project: func(p *facts.Project, r *Reporter) {
 			groups, names := byNetwork(p)
 			for _, n := range names {

@@ -8,11 +8,6 @@ import (
 )
 
 // sudo: the image installs sudo, configures it, or a step runs it.
-//
-// Judged on commands, not text: `find / -iname sudo` and `apt-get remove
-// sudo` are not reported; `apt-get install -y sudo`, `sudo make install` and
-// writes to /etc/sudoers are. Only the stages that end up in the image are
-// judged.
 func init() {
 	register(&Rule{
 		ID:          "DG320",
@@ -24,7 +19,7 @@ func init() {
 		Rationale:   "sudo in an image is a set-uid root binary plus a policy file: a way back to root for anyone who gets a shell, and its TTY and signal handling misbehave as PID 1's child. Build steps already run as root.",
 		Remediation: "Remove sudo; run build steps before `USER`, and drop privileges at start with `gosu` or `su-exec` (`exec su-exec app \"$@\"`).",
 		References:  []string{"CIS Docker Benchmark 4.3"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceImage},
+		Doc:         "Judged on commands, not text: `find / -iname sudo` and `apt-get remove sudo` are not reported; `apt-get install -y sudo`, `sudo make install` and writes to /etc/sudoers are. Only the stages that end up in the image are judged.",
 		Shell:       true,
 		Image: func(im *facts.Image, r *Reporter) {
 			for i := range im.Files {

@@ -9,8 +9,6 @@ import (
 // suid-added: a build step gives a file the SUID or SGID bit: chmod u+s,
 // g+s, +s or an octal mode like 4755 in RUN (also install -m), or
 // COPY/ADD --chmod with such a mode.
-//
-// Only the stages that end up in the image are judged.
 func init() {
 	register(&Rule{
 		ID:          "DG310",
@@ -22,7 +20,7 @@ func init() {
 		Rationale:   "A SUID or SGID binary runs with its owner's or group's rights whoever starts it: one flaw in it turns any user in the container into root.",
 		Remediation: "Do not set the bit; grant the one capability the program needs with `setcap` or run it as the right user, and strip set-id bits: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true`.",
 		References:  []string{"CIS Docker Benchmark 4.8"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Doc:         "Only the stages that end up in the image are judged.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range runtimeStages(b) {
 				for _, st := range s.Steps {

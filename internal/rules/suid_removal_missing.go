@@ -6,9 +6,6 @@ import (
 
 // suid-removal-missing: the image keeps whatever SUID/SGID binaries its base
 // ships (passwd, su, mount, …) because no step strips them.
-//
-// Info: nearly every Dockerfile lacks such a step. A scratch image, or one
-// built only FROM scratch, has no base binaries and is not reported.
 func init() {
 	register(&Rule{
 		ID:          "DG312",
@@ -20,7 +17,7 @@ func init() {
 		Rationale:   "Base images ship set-id binaries (su, passwd, mount) that a container rarely needs; each one is a privilege-escalation path after a compromise.",
 		Remediation: "Add to the final stage: `RUN find / -xdev -perm /6000 -type f -exec chmod a-s {} + || true`.",
 		References:  []string{"CIS Docker Benchmark 4.8"},
-		Surfaces:    []Surface{SurfaceDockerfile},
+		Doc:         "Info: nearly every Dockerfile lacks such a step. A scratch image, or one built only FROM scratch, has no base binaries and is not reported.",
 		Shell:       true,
 		Build: func(b *facts.Build, r *Reporter) {
 			if b.Target == nil {

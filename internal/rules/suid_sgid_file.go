@@ -22,7 +22,6 @@ func init() {
 		Rationale:   "A set-uid or set-gid binary runs with its owner's or group's rights whoever starts it: in a container running as a user, each one is a way back to root through its bugs.",
 		Remediation: "Remove the bits in the step that installs the files (`RUN ... && find / -xdev -perm /6000 -type f -exec chmod a-s {} +`), or list the files that need them in `suidAllow`; a later layer cannot take a file out of a lower one, so rebuild instead of patching on top.",
 		References:  []string{"CIS Docker Benchmark 4.8"},
-		Surfaces:    []Surface{SurfaceImage},
 		Image: func(im *facts.Image, r *Reporter) {
 			allow := r.Config().SUIDAllow
 			for i := range im.Files {

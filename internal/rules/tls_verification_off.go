@@ -13,12 +13,6 @@ import (
 // `pip --trusted-host`, `yum/dnf --nogpgcheck`, `npm config set strict-ssl
 // false`, `git -c http.sslVerify=false`, and the environment variables that do
 // the same (GIT_SSL_NO_VERIFY, NODE_TLS_REJECT_UNAUTHORIZED=0, …).
-//
-// Scripts, Makefiles and CI steps are judged the same way, with the
-// environment a CI file sets (a workflow's env:, GitLab variables:).
-//
-// curl's short options are read as a cluster (`-fsSLk`), stopping at an
-// option that takes a value, so `-o k` is not `-k`.
 func init() {
 	register(&Rule{
 		ID:          "DG512",
@@ -30,7 +24,7 @@ func init() {
 		Rationale:   "Without certificate or package-signature checks anyone on the network path can swap the download or package for their own, and the build runs it as root.",
 		Remediation: "Remove the flag; install the CA certificate the server needs (`COPY ca.crt /usr/local/share/ca-certificates/ && update-ca-certificates`) or import the repository's signing key.",
 		References:  []string{"CIS Docker Benchmark 4.11"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceRun},
+		Doc:         "Scripts, Makefiles and CI steps are judged the same way, with the environment a CI file sets (a workflow's env:, GitLab variables:).\n\ncurl's short options are read as a cluster (`-fsSLk`), stopping at an option that takes a value, so `-o k` is not `-k`.",
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				for _, st := range s.Steps {

@@ -17,7 +17,6 @@ func init() {
 		Rationale:   "Docker rejects a ulimit whose soft limit exceeds its hard limit, so the container does not start (and the limit the author meant is not in force).",
 		Remediation: "Write the soft limit first and keep it at or below the hard one: `--ulimit nofile=1024:2048`.",
 		References:  []string{"CIS Docker Benchmark 5.19"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			for _, u := range c.Ulimits {
 				if u.Hard >= 0 && u.Soft > u.Hard {

@@ -20,7 +20,6 @@ func init() {
 		Rationale:   "nofile and nproc limits stop one container from exhausting the host's file descriptors or process table when the daemon sets no default-ulimits.",
 		Remediation: "Set `--ulimit nofile=1024:2048 --ulimit nproc=512` (compose: `ulimits:`), or `default-ulimits` in daemon.json.",
 		References:  []string{"CIS Docker Benchmark 5.19"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if c.RuntimeBy != "" {
 				return // decided elsewhere: unknown, not missing

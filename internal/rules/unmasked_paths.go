@@ -17,7 +17,6 @@ func init() {
 		Title:       "Masked /proc and /sys paths exposed",
 		Rationale:   "Docker masks /proc/kcore, /proc/sysrq-trigger and similar paths because they read kernel memory or reboot the host; systempaths=unconfined hands them to the container.",
 		Remediation: "Remove `systempaths=unconfined` from `--security-opt`.",
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if v := c.SecurityOpt.Unmasked; v.IsSet() && v.V {
 				r.Report(c.Subject, v.At, "systempaths=unconfined exposes the masked /proc and /sys paths")

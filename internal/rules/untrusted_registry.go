@@ -9,10 +9,6 @@ import (
 // untrusted-registry: an image comes from a registry that is not on the
 // trusted list (--trusted-registry). With no list, every registry is trusted
 // and the rule reports nothing.
-//
-// Registries are compared the way Docker resolves names: `nginx` and
-// `library/nginx` are docker.io. An entry may name a registry (`ghcr.io`) or
-// a registry and path prefix (`ghcr.io/acme`).
 func init() {
 	register(&Rule{
 		ID:          "DG503",
@@ -24,7 +20,7 @@ func init() {
 		Rationale:   "Images from registries outside the ones you control or vetted bypass your scanning and signing; a typo-squatted name on a public registry is a classic way in.",
 		Remediation: "Mirror the image into a trusted registry and reference it there, or add the registry to the trusted list.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
-		Surfaces:    []Surface{SurfaceDockerfile, SurfaceCompose, SurfaceRun},
+		Doc:         "Registries are compared the way Docker resolves names: `nginx` and `library/nginx` are docker.io. An entry may name a registry (`ghcr.io`) or a registry and path prefix (`ghcr.io/acme`).",
 		Build: func(b *facts.Build, r *Reporter) {
 			trusted := r.Config().TrustedRegistries
 			if len(trusted) == 0 {

@@ -18,7 +18,6 @@ func init() {
 		Rationale:   "With userns-remap, root in a container is an unprivileged user on the host; `--userns host` undoes that for this container.",
 		Remediation: "Remove `--userns host` / `userns_mode: host`.",
 		References:  []string{"CIS Docker Benchmark 5.31"},
-		Surfaces:    []Surface{SurfaceCompose, SurfaceRun},
 		Container: func(c *facts.Container, r *Reporter) {
 			if v, ok := c.Namespaces[facts.NSUser]; ok && v.IsSet() && v.V == "host" {
 				r.Report(c.Subject, v.At, "opts out of user-namespace remapping (userns host)")

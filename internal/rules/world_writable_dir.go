@@ -16,7 +16,6 @@ func init() {
 		Title:       "World-writable directory without the sticky bit",
 		Rationale:   "Any user in the container can add, delete or replace files in such a directory, including files other users (or root) own and run: a way to plant code for a more privileged process.",
 		Remediation: "Tighten the mode (`chmod 755`) in the step that creates the directory, or set the sticky bit (`chmod 1777`) if it is a shared scratch space like /tmp.",
-		Surfaces:    []Surface{SurfaceImage},
 		Image: func(im *facts.Image, r *Reporter) {
 			for i := range im.Files {
 				f := &im.Files[i]
