@@ -3,9 +3,6 @@ package rules_test
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,91 +15,40 @@ import (
 	"github.com/dockguard/dockguard/internal/source/host"
 )
 
-// Host fixtures live in testdata/host/<case>.yaml: a Docker host written as
-// the Host fact the host source builds (the rules are pure functions of
-// it), plus live containers for the container rules of the live surface.
+// loadHostFacts reads a host fixture (testdata/host/<case>.yaml): a Docker
+// host written as the Host fact the host source builds (the rules are pure
+// functions of it), plus live containers as the engine source builds them.
 // Every value is located at its own line of the fixture, so expectations
 // sit beside the value a finding points at:
 //
 //	daemon: unix:///var/run/docker.sock   # the host; missing settings point here
 //	local: true
-//	kernel: 5.10.101                      # want: kernel-cves
+//	kernel: 5.10.101                      # want: kernel-cves "…"
 //	icc: unset                            # dockerd's default applies
 //	noNewPrivileges: unknown              # not visible (a remote engine)
 //	listeners:
-//	  - {address: "tcp://0.0.0.0:2375", tlsVerify: false}   # want: daemon-exposure
+//	  - {address: "tcp://0.0.0.0:2375", tlsVerify: false}   # want: daemon-exposure "…"
 //	containers:
 //	  - name: web                         # the container's origin
-//	    restartCount: 7                   # want: restart-loop
-//
-// `# want: <rule|slug|control>` trails the line or stands on its own line
-// before it; `name@low` also requires the finding's severity;
-// `# check: <names>` limits the rules compared (default: every rule of the
-// host and live surfaces).
-var (
-	reHostWant  = regexp.MustCompile(`#\s*want:\s*(.*)$`)
-	reHostCheck = regexp.MustCompile(`^\s*#\s*check:\s*(.*)$`)
-)
-
-type hostFixture struct {
-	path       string
-	host       *facts.Host
-	containers []*facts.Container
-	wants      map[int][]string // line → names
-	check      []string
-}
-
-func hostFixtureNames(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' })
-}
-
-func loadHostFixture(t *testing.T, path string) *hostFixture {
-	t.Helper()
+//	    restartCount: 7                   # want: restart-loop "…"
+func loadHostFacts(path string) (*facts.Host, []*facts.Container, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatal(err)
-	}
-	f := &hostFixture{path: path, wants: map[int][]string{}}
-	var pending []string
-	for i, line := range strings.Split(string(data), "\n") {
-		trimmed := strings.TrimSpace(line)
-		if m := reHostCheck.FindStringSubmatch(line); m != nil {
-			f.check = append(f.check, hostFixtureNames(m[1])...)
-			continue
-		}
-		m := reHostWant.FindStringSubmatch(line)
-		if m != nil && strings.HasPrefix(trimmed, "#") {
-			pending = append(pending, hostFixtureNames(m[1])...)
-			continue
-		}
-		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
-			continue
-		}
-		if len(pending) > 0 {
-			f.wants[i+1] = append(f.wants[i+1], pending...)
-			pending = nil
-		}
-		if m != nil {
-			f.wants[i+1] = append(f.wants[i+1], hostFixtureNames(m[1])...)
-		}
-	}
-	if len(pending) > 0 {
-		t.Fatalf("%s: want with no line after it", path)
+		return nil, nil, err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
 	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		t.Fatalf("%s: want a mapping", path)
+		return nil, nil, fmt.Errorf("%s: want a mapping", path)
 	}
 	b := &hostBuilder{path: path}
 	h, cs, err := b.build(doc.Content[0])
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		return nil, nil, fmt.Errorf("%s: %v", path, err)
 	}
-	f.host, f.containers = h, cs
-	return f
+	return h, cs, nil
 }
 
 type hostBuilder struct{ path string }
@@ -285,155 +231,6 @@ func (b *hostBuilder) container(n *yaml.Node) (*facts.Container, error) {
 		}
 	}
 	return c, nil
-}
-
-func (f *hostFixture) checked(r *rules.Rule) bool {
-	if len(f.check) == 0 {
-		return true
-	}
-	for _, c := range f.check {
-		if r.Matches(c) {
-			return true
-		}
-	}
-	return false
-}
-
-// hostRules are the rules host fixtures judge: every rule with a host
-// hook, and container rules of the live surface.
-func hostRules() []*rules.Rule {
-	var out []*rules.Rule
-	for _, r := range rules.All() {
-		if r.Host != nil || (r.Container != nil && hasSurface(r, rules.SurfaceLive)) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-func hasSurface(r *rules.Rule, s rules.Surface) bool {
-	for _, x := range r.Surfaces {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// judgeHost runs the host rules over a fixture's host and containers.
-func judgeHost(h *facts.Host, cs []*facts.Container) []rules.Finding {
-	var out []rules.Finding
-	for _, r := range hostRules() {
-		rep := rules.NewReporter(r, nil)
-		if r.Host != nil {
-			r.Host(h, rep)
-		}
-		if r.Container != nil && hasSurface(r, rules.SurfaceLive) {
-			for _, c := range cs {
-				r.Container(c, rep)
-			}
-		}
-		out = append(out, rep.Findings()...)
-	}
-	return out
-}
-
-// fixtureLine maps a finding back to its fixture line.
-func fixtureLine(f *hostFixture, at facts.Location) (int, bool) {
-	if at.Path != f.path {
-		return 0, false
-	}
-	return at.Line, true
-}
-
-func hostFixturePaths(t *testing.T) []string {
-	paths, err := filepath.Glob(filepath.Join("testdata", "host", "*.yaml"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no host fixtures: %v", err)
-	}
-	sort.Strings(paths)
-	return paths
-}
-
-func TestHostFixtures(t *testing.T) {
-	for _, path := range hostFixturePaths(t) {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			f := loadHostFixture(t, path)
-			for _, names := range f.wants {
-				for _, n := range names {
-					n, _, _ = strings.Cut(n, "@")
-					if len(rules.Lookup(n)) == 0 {
-						t.Errorf("want names unknown rule %q", n)
-					}
-				}
-			}
-			matched := map[int]map[string]bool{}
-			for _, fd := range judgeHost(f.host, f.containers) {
-				if !f.checked(fd.Rule) {
-					continue
-				}
-				if testing.Verbose() {
-					t.Logf("%v: %s %s %s: %s", fd.At, fd.Rule.ID, fd.Rule.Slug, fd.Severity, fd.Message)
-				}
-				line, ok := fixtureLine(f, fd.At)
-				if !ok {
-					t.Errorf("%s %s points outside the fixture (%v): %s", fd.Rule.ID, fd.Rule.Slug, fd.At, fd.Message)
-					continue
-				}
-				hit := false
-				for _, n := range f.wants[line] {
-					name, sev, _ := strings.Cut(n, "@")
-					if fd.Rule.Matches(name) && (sev == "" || sev == string(fd.Severity)) {
-						if matched[line] == nil {
-							matched[line] = map[string]bool{}
-						}
-						matched[line][n] = true
-						hit = true
-					}
-				}
-				if !hit {
-					t.Errorf("%s:%d: unexpected %s %s (%s): %s", path, line, fd.Rule.ID, fd.Rule.Slug, fd.Severity, fd.Message)
-				}
-			}
-			for line, names := range f.wants {
-				for _, n := range names {
-					if !matched[line][n] {
-						t.Errorf("%s:%d: want %s, not reported", path, line, n)
-					}
-				}
-			}
-		})
-	}
-}
-
-// TestEveryHostRuleHasFixtures requires, for every rule host fixtures
-// judge, a fixture that expects it and one that checks it and expects
-// nothing of it.
-func TestEveryHostRuleHasFixtures(t *testing.T) {
-	pos, neg := map[string]bool{}, map[string]bool{}
-	for _, path := range hostFixturePaths(t) {
-		f := loadHostFixture(t, path)
-		var wants [][]string
-		for _, names := range f.wants {
-			wants = append(wants, names)
-		}
-		for _, r := range hostRules() {
-			p, n := coverage(r, wants, f.check)
-			pos[r.ID] = pos[r.ID] || p
-			neg[r.ID] = neg[r.ID] || n
-		}
-	}
-	for _, r := range hostRules() {
-		if !hasSurface(r, rules.SurfaceHost) && r.Slug != "restart-loop" {
-			continue // other live rules have their fixtures with the engine source
-		}
-		if !pos[r.ID] {
-			t.Errorf("%s %s has no positive host fixture", r.ID, r.Slug)
-		}
-		if !neg[r.ID] {
-			t.Errorf("%s %s has no negative host fixture (a `# check: %s` with no want for it)", r.ID, r.Slug, r.Slug)
-		}
-	}
 }
 
 // TestThisMachineDebianBackports reads this machine's own package records:

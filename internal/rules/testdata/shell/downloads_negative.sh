@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Downloads verified before they run, and downloads that are not run.
-# check: pipe-to-shell tls-verification-off
+# negative: pipe-to-shell tls-verification-off
 curl -fsSLo install.sh https://example.com/install.sh
 echo "0123456789abcdef  install.sh" | sha256sum -c -
 sh install.sh

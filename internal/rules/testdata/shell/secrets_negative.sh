@@ -1,7 +1,7 @@
 #!/bin/bash
 # Credentials from variables, files and the environment; build arguments
 # that are not secrets, and build secrets.
-# check: secret-in-env secret-in-arg secret-arg-name
+# negative: secret-in-env secret-in-arg secret-arg-name
 docker login -u ci -p "$CI_TOKEN" ghcr.io
 echo "$CI_TOKEN" | docker login -u ci --password-stdin ghcr.io
 docker login -u ci --password-stdin ghcr.io < token.txt
