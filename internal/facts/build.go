@@ -1,6 +1,12 @@
 package facts
 
-import "strings"
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+)
 
 // Build is how an image is built: its stages and the steps each one runs.
 // A Dockerfile becomes one; an image's history will too.
@@ -59,14 +65,21 @@ func (s *Stage) Root() *Stage {
 	return c[len(c)-1]
 }
 
-// ImageRef is an image reference split into its parts.
+// ImageRef is an image reference split into its parts, as ParseImageRef
+// reads it.
 type ImageRef struct {
-	Raw      string
-	Registry string // docker.io when none is written
-	Repo     string
-	Tag      string // "" when none is written (Docker uses latest)
-	Digest   string
-	Scratch  bool
+	Raw string
+	// Registry is the registry host (and port), in lower case: docker.io
+	// when none is written and for Docker Hub's other names
+	// (index.docker.io, registry-1.docker.io, registry.hub.docker.com).
+	Registry string
+	// Repo is the repository path on the registry, with Docker Hub's
+	// official images under library/ (ubuntu is library/ubuntu).
+	Repo   string
+	Tag    string // "" when none is written (Docker uses latest)
+	Digest string // "" when none is written
+	// Scratch is FROM scratch: no image at all.
+	Scratch bool
 }
 
 // Step is one instruction.
@@ -177,40 +190,139 @@ func (c *Command) Name() string {
 	return a
 }
 
-// ParseImageRef splits an image reference the way Docker reads it: the
-// first path component is a registry only when it has a dot or a colon or
-// is localhost.
+// ParseImageRef splits an image reference the way Docker reads it. It is
+// the one place dockguard parses image references: go-containerregistry's
+// parser, with Docker's own readings where the two differ.
+//
+//   - The first path component is a registry when it has a dot or a colon,
+//     is localhost, or is not lower case (Docker's rule: repositories are
+//     lower case, so Corp/app names the registry Corp).
+//   - A name on Docker Hub without a namespace is an official image:
+//     ubuntu, docker.io/ubuntu and index.docker.io/ubuntu are all
+//     docker.io, library/ubuntu.
+//   - A reference with both a tag and a digest keeps both; Docker pulls by
+//     the digest.
+//   - No tag is Tag "" (Docker pulls latest), so a caller can tell
+//     `ubuntu` from `ubuntu:latest`.
+//   - scratch, in any case, is Scratch and nothing else.
+//
+// A string Docker refuses (upper case in the repository, an empty or
+// malformed tag or digest, an unexpanded ${VAR}) never panics and is split
+// as dockguard always split it: everything after the first @ is the
+// digest, what follows the last colon not followed by a slash the tag, the
+// first component the registry only when it has a dot or a colon or is
+// localhost, and the repository is lower-cased. Rules then still see the
+// registry, name and tag a person reading the line would.
 func ParseImageRef(s string) ImageRef {
-	r := ImageRef{Raw: s}
 	if strings.EqualFold(s, "scratch") {
-		r.Scratch = true
-		return r
+		return ImageRef{Raw: s, Scratch: true}
 	}
-	name := s
-	if i := strings.Index(name, "@"); i >= 0 {
-		r.Digest = name[i+1:]
-		name = name[:i]
+	r, err := parseRef(s)
+	if err != nil {
+		r = splitLoosely(s)
 	}
-	if i := strings.LastIndex(name, ":"); i >= 0 && !strings.Contains(name[i:], "/") {
-		r.Tag = name[i+1:]
-		name = name[:i]
-	}
-	r.Registry = "docker.io"
-	if i := strings.Index(name, "/"); i >= 0 {
-		first := name[:i]
-		if strings.ContainsAny(first, ".:") || first == "localhost" {
-			r.Registry = strings.ToLower(first)
-			name = name[i+1:]
-		}
-	}
+	r.Raw = s
 	switch r.Registry {
 	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		// Docker Hub's other names.
+		// Docker Hub's other names. go-containerregistry calls Docker Hub
+		// index.docker.io; dockguard, like Docker, docker.io.
 		r.Registry = "docker.io"
 	}
-	if r.Registry == "docker.io" && !strings.Contains(name, "/") {
-		name = "library/" + name
+	if r.Registry == "docker.io" && !strings.Contains(r.Repo, "/") {
+		r.Repo = "library/" + r.Repo
 	}
-	r.Repo = strings.ToLower(name)
 	return r
+}
+
+// parseRef reads a reference Docker accepts. WithDefaultTag("") leaves Tag
+// empty when none is written, which the latest rule needs to tell apart.
+func parseRef(s string) (ImageRef, error) {
+	opts := []name.Option{name.WeakValidation, name.WithDefaultTag("")}
+	ref, err := name.ParseReference(s, opts...)
+	registry := ""
+	if err != nil {
+		// Docker takes a first component that is not lower case for a
+		// registry host; go-containerregistry refuses it as a repository.
+		// The rest is parsed under localhost, a registry name it always
+		// recognizes, so that tags and digests are read the same way.
+		domain, rest, ok := strings.Cut(s, "/")
+		if !ok || strings.ToLower(domain) == domain || !hostLabel.MatchString(domain) {
+			return ImageRef{}, err
+		}
+		s = "localhost/" + rest
+		if ref, err = name.ParseReference(s, opts...); err != nil || ref.Context().RegistryStr() != "localhost" {
+			return ImageRef{}, fmt.Errorf("could not parse reference: %s/%s", domain, rest)
+		}
+		registry = domain
+	}
+	if registry == "" {
+		registry = ref.Context().RegistryStr()
+	}
+	r := ImageRef{Registry: strings.ToLower(registry), Repo: ref.Context().RepositoryStr()}
+	switch ref := ref.(type) {
+	case name.Tag:
+		r.Tag = ref.TagStr()
+	case name.Digest:
+		r.Digest = ref.DigestStr()
+		// A digest reference drops the tag written beside it; read it
+		// from the part before the @, which parsed already.
+		before, _, _ := strings.Cut(s, "@")
+		if t, err := name.NewTag(before, opts...); err == nil {
+			r.Tag = t.TagStr()
+		}
+	}
+	return r, nil
+}
+
+// hostLabel is a host name without dots, as Docker's reference grammar
+// allows it for a registry: the only kind of registry the upper-case rule
+// can name, since a name with a dot or colon is a registry anyway.
+var hostLabel = regexp.MustCompile(`^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
+
+// splitLoosely splits a string Docker would refuse by the delimiters
+// alone, so that callers still get a registry, repository and tag to show
+// and match; see ParseImageRef.
+func splitLoosely(s string) ImageRef {
+	var r ImageRef
+	rest := s
+	if i := strings.Index(rest, "@"); i >= 0 {
+		r.Digest = rest[i+1:]
+		rest = rest[:i]
+	}
+	if i := strings.LastIndex(rest, ":"); i >= 0 && !strings.Contains(rest[i:], "/") {
+		r.Tag = rest[i+1:]
+		rest = rest[:i]
+	}
+	r.Registry = "docker.io"
+	if i := strings.Index(rest, "/"); i >= 0 {
+		first := rest[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			r.Registry = strings.ToLower(first)
+			rest = rest[i+1:]
+		}
+	}
+	r.Repo = strings.ToLower(rest)
+	return r
+}
+
+// Familiar is the repository as Docker shows it: Docker Hub's registry
+// left out, and library/ too for official images (ubuntu, bitnami/redis,
+// quay.io/org/app, localhost:5000/app). Per-image tables are keyed by it.
+// It is "scratch" for scratch.
+func (r ImageRef) Familiar() string {
+	switch {
+	case r.Scratch:
+		return "scratch"
+	case r.Registry != "docker.io":
+		return r.Registry + "/" + r.Repo
+	}
+	short := r.Repo
+	if s, ok := strings.CutPrefix(short, "library/"); ok && !strings.Contains(s, "/") {
+		short = s
+	}
+	if first, _, ok := strings.Cut(short, "/"); ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
+		// Without docker.io/ it would read as another registry.
+		return "docker.io/" + short
+	}
+	return short
 }

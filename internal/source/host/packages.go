@@ -9,6 +9,8 @@ import (
 	"path"
 	"regexp"
 	"strings"
+
+	"github.com/dockguard/dockguard/internal/facts"
 )
 
 // dpkgStatus is where Debian and Ubuntu record installed packages.
@@ -96,4 +98,53 @@ func changelogCVEs(root, pkg string) map[string]bool {
 		return ids
 	}
 	return nil
+}
+
+// packages reads the package manager's records of the engine, containerd,
+// runc and the running kernel.
+func (b *builder) packages() {
+	h := b.h
+	data, err := readCapped(hostPath(b.root, dpkgStatus), maxStatusSize)
+	if err != nil {
+		return
+	}
+	wanted := map[string]bool{}
+	for _, names := range componentPackages {
+		for _, n := range names {
+			wanted[n] = true
+		}
+	}
+	kernelPkgs := []string{}
+	if h.KernelVersion.IsSet() {
+		kernelPkgs = []string{"linux-image-" + h.KernelVersion.V, "linux-image-unsigned-" + h.KernelVersion.V}
+		for _, n := range kernelPkgs {
+			wanted[n] = true
+		}
+	}
+	h.Packages = readDpkgStatus(data, wanted)
+	h.PackagesAt = facts.Location{Path: dpkgStatus}
+	h.ComponentPackages = map[string]string{}
+	h.PackageCVEs = map[string]map[string]bool{}
+	pick := func(component string, names []string) {
+		for _, n := range names {
+			if _, ok := h.Packages[n]; ok {
+				h.ComponentPackages[component] = n
+				if ids := changelogCVEs(b.root, n); ids != nil {
+					h.PackageCVEs[n] = ids
+				}
+				return
+			}
+		}
+	}
+	for _, c := range []string{"engine", "containerd", "runc"} {
+		pick(c, componentPackages[c])
+		if n := h.ComponentPackages[c]; n != "" {
+			if upstreamPackages[n] {
+				h.Builds[c] = facts.BuildUpstream
+			} else {
+				h.Builds[c] = facts.BuildDistribution
+			}
+		}
+	}
+	pick("kernel", kernelPkgs)
 }
