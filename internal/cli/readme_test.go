@@ -4,45 +4,48 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/dockguard/dockguard/internal/rules"
 )
 
-var updateReadme = flag.Bool("update-readme", false, "rewrite the README's rule table")
-
-// TestReadmeRuleTable fails when the README's rule table is not what the
-// catalogue generates. Run `go test ./internal/cli -run ReadmeRuleTable
-// -update-readme` to refresh it.
-func TestReadmeRuleTable(t *testing.T) {
-	path := filepath.Join("..", "..", "README.md")
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+// TestReadmeTestCommand keeps the README's test command and CI's in step:
+// .ci/run runs the command the README gives under "Run the tests:".
+func TestReadmeTestCommand(t *testing.T) {
+	readme := readDoc(t, filepath.Join(repoRoot, "README.md"))
+	const intro = "## Development\n\nRun the tests:\n\n```\n"
+	i := strings.Index(readme, intro)
+	if i < 0 {
+		t.Fatalf("README.md has no %q section", intro)
 	}
-	const begin, end = "<!-- rules:begin -->\n", "<!-- rules:end -->"
-	s := string(data)
-	i, j := strings.Index(s, begin), strings.Index(s, end)
-	if i < 0 || j < i {
-		t.Fatalf("README.md has no %q … %q section", begin, end)
+	cmd, _, ok := strings.Cut(readme[i+len(intro):], "\n```")
+	if !ok || strings.Contains(cmd, "\n") || cmd == "" {
+		t.Fatalf("README.md: the test command must be one line in its own code block, got %q", cmd)
 	}
-	var table bytes.Buffer
-	if err := RulesMarkdown(&table, rules.All()); err != nil {
-		t.Fatal(err)
-	}
-	if got := s[i+len(begin) : j]; got != table.String() {
-		if *updateReadme {
-			s = s[:i+len(begin)] + table.String() + s[j:]
-			if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return
+	ci := readDoc(t, filepath.Join(repoRoot, ".ci", "run"))
+	found := false
+	for _, l := range strings.Split(ci, "\n") {
+		if strings.TrimSpace(l) == cmd {
+			found = true
 		}
-		t.Errorf("README rule table is stale; run: go test ./internal/cli -run ReadmeRuleTable -update-readme")
+	}
+	if !found {
+		t.Errorf(".ci/run does not run the README's test command %q", cmd)
+	}
+}
+
+// TestReadmeCommands keeps the README's command overview complete: every
+// command appears in it and links to its page under docs/.
+func TestReadmeCommands(t *testing.T) {
+	readme := readDoc(t, filepath.Join(repoRoot, "README.md"))
+	_, where := documentedFlags(t)
+	for path := range commands() {
+		if !strings.Contains(readme, "dockguard "+path) {
+			t.Errorf("README.md does not show `dockguard %s`", path)
+		}
+		if page := where[path]; page != "" && !strings.Contains(readme, "](docs/"+page) {
+			t.Errorf("README.md does not link to docs/%s (dockguard %s)", page, path)
+		}
 	}
 }
 
