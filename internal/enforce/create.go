@@ -7,7 +7,6 @@ import (
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
-	"github.com/google/go-containerregistry/pkg/name"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
@@ -227,28 +226,23 @@ func (j *judgement) mount(field string, i int, m mount.Mount) {
 
 // exempt allows an image named by an exempt digest. Exemptions by tag,
 // label or container name are chosen by the requester, so there are none.
+// An exemption repository@digest holds for that repository as the daemon
+// normalizes it (docker.io/library for bare names, a tag beside the digest
+// ignored); a bare digest for any reference to that content, or the image
+// ID itself.
 func (d *Decider) exempt(image string) string {
-	_, digest, hasDigest := strings.Cut(image, "@")
+	ref := facts.ParseImageRef(image)
 	for _, im := range d.cfg.Exempt.Images {
-		want := im
-		if _, dg, ok := strings.Cut(im, "@"); ok {
-			want = dg
-			if !hasDigest || !sameRepo(image, im) {
-				continue
+		if !strings.Contains(im, "@") {
+			if ref.Digest == im || image == im {
+				return "exempt image digest " + im
 			}
+			continue
 		}
-		if (hasDigest && digest == want) || (!hasDigest && image == want) {
-			return "exempt image digest " + want
+		ex := facts.ParseImageRef(im)
+		if ref.Digest != "" && ref.Digest == ex.Digest && ref.Registry == ex.Registry && ref.Repo == ex.Repo {
+			return "exempt image digest " + ex.Digest
 		}
 	}
 	return ""
-}
-
-// sameRepo reports whether two references named by digest are of the
-// same repository, as the daemon normalizes them (docker.io/library for
-// bare names, any tag ignored).
-func sameRepo(a, b string) bool {
-	ra, err1 := name.ParseReference(a)
-	rb, err2 := name.ParseReference(b)
-	return err1 == nil && err2 == nil && ra.Context().String() == rb.Context().String()
 }

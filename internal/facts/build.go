@@ -222,16 +222,22 @@ func ParseImageRef(s string) ImageRef {
 		r = splitLoosely(s)
 	}
 	r.Raw = s
-	switch r.Registry {
-	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
-		// Docker Hub's other names. go-containerregistry calls Docker Hub
-		// index.docker.io; dockguard, like Docker, docker.io.
-		r.Registry = "docker.io"
-	}
+	r.Registry = Registry(r.Registry)
 	if r.Registry == "docker.io" && !strings.Contains(r.Repo, "/") {
 		r.Repo = "library/" + r.Repo
 	}
 	return r
+}
+
+// Registry returns a registry host as dockguard names it: Docker Hub's
+// other names (go-containerregistry calls it index.docker.io) are
+// docker.io, as Docker shows it.
+func Registry(host string) string {
+	switch host {
+	case "index.docker.io", "registry-1.docker.io", "registry.hub.docker.com":
+		return "docker.io"
+	}
+	return host
 }
 
 // parseRef reads a reference Docker accepts. WithDefaultTag("") leaves Tag

@@ -53,9 +53,9 @@ func registryTrusted(ref facts.ImageRef, trusted []string) bool {
 	full := ref.Registry + "/" + ref.Repo
 	for _, t := range trusted {
 		t = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(t)), "/")
-		switch t {
-		case "docker.io", "index.docker.io", "registry-1.docker.io":
-			t = "docker.io"
+		host, rest, _ := strings.Cut(t, "/")
+		if t = facts.Registry(host); rest != "" {
+			t += "/" + rest
 		}
 		if full == t || strings.HasPrefix(full, t+"/") {
 			return true
