@@ -28,39 +28,48 @@ func (j *judgement) failClosed(check, format string, args ...any) {
 
 // check adds the violation of a catalogue rule that enforcement judges on
 // the request itself (rules.Rule.Request); fix is the change that would
-// let this request through.
+// let this request through. The audit settings apply as to the policy's
+// own rules: rules.disable drops it, rules.severity sets its severity.
 func (j *judgement) check(slug, fix, format string, args ...any) {
-	j.add(requestRule(slug), rules.Severity(""), fmt.Sprintf(format, args...), fix)
+	r := requestRule(slug)
+	fs := policy.Adjust([]rules.Finding{{Rule: r, Severity: r.Severity}}, j.d.pol.Config)
+	if len(fs) == 0 {
+		return
+	}
+	j.add(r, fs[0].Severity, fmt.Sprintf(format, args...), fix)
 }
+
+// requestRules are the catalogue's request rules by slug.
+var requestRules = func() map[string]*rules.Rule {
+	m := map[string]*rules.Rule{}
+	for _, r := range rules.All() {
+		if r.Request {
+			m[r.Slug] = r
+		}
+	}
+	return m
+}()
 
 // requestRule returns a request rule of the catalogue; a name that is not
 // one is a programming error TestRequestRules catches.
 func requestRule(slug string) *rules.Rule {
-	rs := rules.Lookup(slug)
-	if len(rs) != 1 || !rs[0].Request {
+	r, ok := requestRules[slug]
+	if !ok {
 		panic("enforce: " + slug + " is not a request rule")
 	}
-	return rs[0]
+	return r
 }
 
-// rule adds a catalogue finding on the container a request describes.
+// rule adds a catalogue finding on the container a request describes
+// (the policy already applied the audit settings).
 func (j *judgement) rule(r *rules.Rule, sev rules.Severity, msg string) {
 	j.add(r, sev, msg, firstSentence(r.Remediation))
 }
 
-// add decides one finding under the configuration: the audit settings
-// (rules.disable, rules.severity) apply as in the audit, then the rule's
-// enforcement mode (by severity against minSeverity unless the rule
-// denies by default), then enforce.rules overrides.
+// add decides one finding under the rule's enforcement mode (by severity
+// against minSeverity, unless the rule denies by default), then the
+// enforce.rules overrides.
 func (j *judgement) add(r *rules.Rule, sev rules.Severity, msg, fix string) {
-	if sev == "" {
-		sev = r.Severity
-	}
-	fs := policy.Adjust([]rules.Finding{{Rule: r, Severity: sev}}, j.d.pol.Config)
-	if len(fs) == 0 {
-		return
-	}
-	sev = fs[0].Severity
 	deny := sev.Rank() >= j.d.min.Rank() || r.Enforce == rules.EnforceDeny
 	for k, v := range j.d.cfg.Rules {
 		if !r.Matches(k) {

@@ -21,7 +21,9 @@ type Policy struct {
 func New(cfg rules.Config) *Policy {
 	p := &Policy{Config: cfg}
 	for _, r := range rules.All() {
-		if r.Meta || !Enabled(r, cfg) {
+		// Meta rules are reported by the ignore handling and request rules
+		// by enforcement: neither has a hook to run here.
+		if r.Meta || r.Request || !Enabled(r, cfg) {
 			continue
 		}
 		p.Rules = append(p.Rules, r)
