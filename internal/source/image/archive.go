@@ -12,6 +12,8 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/dockguard/dockguard/internal/facts"
 )
 
 // maxJSON caps a JSON member of an archive (manifest.json, a config).
@@ -167,9 +169,10 @@ func pickManifest(ms []saveManifest, tag string) (saveManifest, error) {
 		}
 		return ms[0], nil
 	}
+	want := facts.ParseImageRef(tag)
 	for _, m := range ms {
 		for _, t := range m.RepoTags {
-			if t == tag || strings.TrimPrefix(t, "docker.io/library/") == tag || strings.TrimPrefix(t, "docker.io/") == tag {
+			if sameTag(facts.ParseImageRef(t), want) {
 				return m, nil
 			}
 		}
@@ -178,6 +181,19 @@ func pickManifest(ms []saveManifest, tag string) (saveManifest, error) {
 		return ms[0], nil
 	}
 	return saveManifest{}, fmt.Errorf("no image tagged %s in the archive", tag)
+}
+
+// sameTag reports whether two references name the same tag of the same
+// repository as Docker normalizes them (ubuntu is docker.io/library/ubuntu,
+// no tag is latest).
+func sameTag(a, b facts.ImageRef) bool {
+	tag := func(r facts.ImageRef) string {
+		if r.Tag == "" {
+			return "latest"
+		}
+		return r.Tag
+	}
+	return a.Registry == b.Registry && a.Repo == b.Repo && tag(a) == tag(b)
 }
 
 // blobDigest returns the digest a member's name promises: blobs/sha256/HEX

@@ -443,3 +443,23 @@ func TestNotableEntries(t *testing.T) {
 		t.Errorf("findings differ:\nnotable entries:\n%s\nevery entry:\n%s", a, b)
 	}
 }
+
+// A tag given for an archive is matched as Docker normalizes references:
+// the short name, Docker Hub's other names, and no tag for latest.
+func TestPickManifestNormalizes(t *testing.T) {
+	ms := []saveManifest{{RepoTags: []string{"docker.io/library/ubuntu:latest"}}, {RepoTags: []string{"ghcr.io/acme/app:2"}}}
+	for tag, want := range map[string]int{
+		"ubuntu": 0, "ubuntu:latest": 0, "library/ubuntu": 0, "index.docker.io/library/ubuntu:latest": 0,
+		"ghcr.io/acme/app:2": 1,
+	} {
+		m, err := pickManifest(ms, tag)
+		if err != nil || m.RepoTags[0] != ms[want].RepoTags[0] {
+			t.Errorf("%s: got %v, %v; want %s", tag, m.RepoTags, err, ms[want].RepoTags[0])
+		}
+	}
+	for _, tag := range []string{"ubuntu:22.04", "ghcr.io/acme/app", "acme/app:2"} {
+		if m, err := pickManifest(ms, tag); err == nil {
+			t.Errorf("%s: picked %v, want an error", tag, m.RepoTags)
+		}
+	}
+}
