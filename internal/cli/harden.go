@@ -258,6 +258,11 @@ func hardenEngines(ctx context.Context, s Streams, o *hardenOpts, opt harden.Opt
 				fmt.Fprintln(s.Out, u.Command)
 			}
 			switch {
+			case u.Err != nil && u.Command == "":
+				// Nothing was decided for it: its run line could not be
+				// rebuilt.
+				failed = true
+				fmt.Fprintf(s.Err, "%s: not hardened: %v\n", u.Name, u.Err)
 			case u.Err != nil:
 				failed = true
 				fmt.Fprintf(s.Err, "%s: update failed: %v\n", u.Name, u.Err)

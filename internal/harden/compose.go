@@ -17,6 +17,7 @@ import (
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/dockguard/dockguard/internal/source/compose"
+	api "github.com/moby/moby/api/types/container"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -30,6 +31,8 @@ type FileResult struct {
 	Notes []Note
 	// Manual are the findings of the original file harden did not fix.
 	Manual []rules.Finding
+	// Plans are the plans of the compose services, by name.
+	Plans map[string]*Plan
 }
 
 // Changed reports whether the file changes.
@@ -69,6 +72,7 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 		specs[s.Name] = s.Spec
 	}
 	found := map[string]map[string]bool{}
+	findings := map[string][]rules.Finding{}
 	for _, f := range a.Findings {
 		if f.Subject.Kind != facts.SubjectService {
 			continue
@@ -77,8 +81,9 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 			found[f.Subject.Name] = map[string]bool{}
 		}
 		found[f.Subject.Name][f.Rule.Slug] = true
+		findings[f.Subject.Name] = append(findings[f.Subject.Name], f)
 	}
-	res := &FileResult{Path: path, Old: src, Fixed: map[string][]string{}}
+	res := &FileResult{Path: path, Old: src, Fixed: map[string][]string{}, Plans: map[string]*Plan{}}
 	t := newText(src)
 	doc := &root
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
@@ -101,7 +106,7 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 			res.Notes = append(res.Notes, Note{Message: fmt.Sprintf("service %s is not written as a block mapping: not rewritten", name)})
 			continue
 		}
-		s := &svc{t: t, name: name, key: k, m: v, spec: spec, f: f, opt: opt, fixed: map[string]bool{}}
+		s := &svc{t: t, name: name, key: k, m: v, spec: spec, f: f, findings: findings[name], opt: opt, fixed: map[string]bool{}}
 		lo := opt
 		if lo.Project == "" {
 			// Containers of this file carry its project name
@@ -121,6 +126,7 @@ func Compose(ctx context.Context, path string, opt Options) (*FileResult, error)
 			}
 		}
 		res.Notes = append(res.Notes, s.notes...)
+		res.Plans[name] = s.plan
 		for slug := range s.fixed {
 			res.Fixed[name] = append(res.Fixed[name], slug)
 		}
@@ -159,11 +165,14 @@ type svc struct {
 	key, m *yaml.Node
 	spec   *container.Spec
 	f      map[string]bool
-	opt    Options
-	lim    Limits
-	adds   []string
-	fixed  map[string]bool
-	notes  []Note
+	// findings are the audit's findings on the service, f their rules.
+	findings []rules.Finding
+	opt      Options
+	plan     *Plan
+	lim      Limits
+	adds     []string
+	fixed    map[string]bool
+	notes    []Note
 }
 
 func commentFor(slug string) string {
@@ -255,200 +264,45 @@ func (t *text) lineOf(off int) int {
 	return n
 }
 
+// harden decides the service's plan and writes it into the file.
 func (s *svc) harden() {
 	t := s.t
-	h := s.spec.HostConfig
 	indent := strings.Repeat(" ", s.m.Content[0].Column-1)
-	// The image's own start and user count when the daemon holds it (the
-	// audit of a compose file alone cannot see them).
-	c := s.spec.Config
-	info := s.opt.image(c.Image)
-	drop := s.f["root-start-drop"] || (info != nil && dropsPrivileges(info.starts(s.spec)))
-	_, userKey := mapPair(s.m, "user")
-	if s.f["root-user"] && userKey == nil {
-		if tool := info.scriptDrop(s.spec, drop); tool != "" {
-			drop = true
-			s.note("root-user", "the image's entrypoint script switches user with %s", tool)
+	// The image is pinned only where the service names it as it is: not
+	// the output name of a build, not a reference made from variables.
+	_, img := mapPair(s.m, "image")
+	pinnable := img != nil && img.Kind == yaml.ScalarNode && mapGet(s.m, "build") == nil && img.Value == s.spec.Config.Image
+	plan := decide(planInput{spec: s.spec, findings: s.findings, found: s.f, lim: s.lim, opt: s.opt, pinnable: pinnable})
+	s.plan = plan
+	// A change that cannot be written stops the rest of its control: no
+	// tmpfs without read_only, no cap_add without cap_drop, no swap limit
+	// beside a memory limit left alone.
+	failed := map[string]bool{}
+	var ulimits []*Change
+	for _, st := range plan.Steps {
+		group := controlOf(st.Rule)
+		if failed[group] {
+			continue
 		}
-	}
-
-	switch {
-	case !s.f["root-user"]:
-	case drop && userKey == nil:
-		// No user: the root start is needed; the note below says so.
-	case userKey == nil && info.nonRootUser() != "":
-		s.note("root-user", "the image runs as its own user %s: no user set", info.nonRootUser())
-	default:
-		u, own := userFor(c.Image)
-		if own {
-			s.note("root-user", "%s switches to its own user %s when started as root: user %s starts it as that user", c.Image, u, u)
+		if st.Note != nil {
+			s.planNote(st.Rule, st.Note)
+			continue
 		}
-		if _, v := mapPair(s.m, "user"); v != nil {
-			if s.setScalar(v, `"`+u+`"`, "root-user", false) {
-				s.fixed["root-user"] = true
-			}
+		if st.Change.Field == container.FieldUlimits {
+			ulimits = append(ulimits, st.Change)
+			continue
+		}
+		if s.write(plan, st.Rule, st.Change) {
+			s.fixed[st.Rule] = true
 		} else {
-			s.add(`user: "`+u+`"`, "root-user")
-			s.fixed["root-user"] = true
+			failed[group] = true
 		}
 	}
-	if drop {
-		s.note("root-start-drop", "the image starts as root and drops privileges itself: no user set; CHOWN, SETUID and SETGID are kept for it")
+	if len(ulimits) > 0 {
+		s.ulimits(ulimits)
 	}
-
-	if s.f["read-only-rootfs"] {
-		ok := true
-		if _, v := mapPair(s.m, "read_only"); v != nil {
-			ok = s.setScalar(v, "true", "read-only-rootfs", false)
-		} else {
-			s.add("read_only: true", "read-only-rootfs")
-		}
-		tmpfs, data := s.opt.writablePaths(s.spec.Config.Image, s.lim)
-		var missing []string
-		for _, p := range tmpfs {
-			if !hasTarget(s.spec, p) {
-				missing = append(missing, p)
-			}
-		}
-		if ok && len(missing) > 0 {
-			switch k, v := mapPair(s.m, "tmpfs"); {
-			case v == nil:
-				s.add("tmpfs: ["+strings.Join(missing, ", ")+"]", "read-only-rootfs")
-			case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
-				s.appendItem(k, v, strings.Join(missing, ", "), "read-only-rootfs")
-			case v.Kind == yaml.SequenceNode:
-				for _, p := range missing {
-					s.appendItem(k, v, p, "read-only-rootfs")
-				}
-			case v.Kind == yaml.ScalarNode:
-				off := t.offset(v.Line, v.Column)
-				end := t.scalarEnd(off, false)
-				s.setScalar(v, "["+t.src[off:end]+", "+strings.Join(missing, ", ")+"]", "read-only-rootfs", false)
-			}
-		}
-		for _, p := range data {
-			if ok && !mountedAround(s.spec, p) {
-				s.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under read_only; mount a named volume (volumes: [NAME:%s]) so the data outlives this container", p, p)
-			}
-		}
-		if ok {
-			s.fixed["read-only-rootfs"] = true
-		}
-	}
-
-	if s.f["capabilities-not-dropped"] {
-		ok := false
-		if k, v := mapPair(s.m, "cap_drop"); v != nil {
-			ok = s.appendItem(k, v, "ALL", "capabilities-not-dropped")
-		} else {
-			s.add("cap_drop: [ALL]", "capabilities-not-dropped")
-			ok = true
-		}
-		if ok {
-			s.fixed["capabilities-not-dropped"] = true
-			// No NET_BIND_SERVICE for ports under 1024: see the run-line
-			// hardener (Docker lets any user bind them in the container's
-			// network namespace; the capability never reaches a non-root
-			// process).
-			var need []string
-			if drop {
-				need = append(need, "CHOWN", "SETUID", "SETGID")
-			}
-			var missing []string
-			for _, n := range need {
-				if !capIn(h.CapAdd, n) {
-					missing = append(missing, n)
-				}
-			}
-			if len(missing) > 0 {
-				if k, v := mapPair(s.m, "cap_add"); v != nil {
-					for _, n := range missing {
-						s.appendItem(k, v, n, "capabilities-not-dropped")
-					}
-				} else {
-					all := append(append([]string{}, h.CapAdd...), missing...)
-					s.add("cap_add: ["+strings.Join(all, ", ")+"]", "capabilities-not-dropped")
-				}
-			}
-		}
-	}
-
-	if s.f["no-new-privileges-disabled"] {
-		if _, v := mapPair(s.m, "security_opt"); v != nil && v.Kind == yaml.SequenceNode {
-			for _, it := range v.Content {
-				if strings.HasPrefix(it.Value, "no-new-privileges") {
-					if s.setScalar(it, `"no-new-privileges:true"`, "no-new-privileges-disabled", v.Style&yaml.FlowStyle != 0) {
-						s.fixed["no-new-privileges-disabled"] = true
-						s.fixed["no-new-privileges-missing"] = true
-					}
-				}
-			}
-		}
-	}
-	if s.f["no-new-privileges-missing"] && !s.fixed["no-new-privileges-missing"] {
-		if k, v := mapPair(s.m, "security_opt"); v != nil {
-			if s.appendItem(k, v, `"no-new-privileges:true"`, "no-new-privileges-missing") {
-				s.fixed["no-new-privileges-missing"] = true
-			}
-		} else {
-			items := []string{}
-			for _, o := range h.SecurityOpt {
-				items = append(items, strconv.Quote(o))
-			}
-			items = append(items, `"no-new-privileges:true"`)
-			s.add("security_opt: ["+strings.Join(items, ", ")+"]", "no-new-privileges-missing")
-			s.fixed["no-new-privileges-missing"] = true
-		}
-	}
-
-	s.pinImage()
-	s.memory()
-	s.scalarKey("cpu-limit", "cpus", s.lim.CPUs)
-	s.scalarKey("pids-limit", "pids_limit", strconv.FormatInt(s.lim.Pids, 10))
-
-	if s.f["ulimits-missing"] {
-		k, v := mapPair(s.m, "ulimits")
-		nofile := "nofile: " + composeUlimit(s.lim.NoFile)
-		nproc := "nproc: " + composeUlimit(s.lim.NProc)
-		switch {
-		case v == nil:
-			s.add("ulimits: {"+nofile+", "+nproc+"}", "ulimits-missing")
-			s.fixed["ulimits-missing"] = true
-		case v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
-			in := strings.Repeat(" ", v.Content[0].Column-1)
-			c := ""
-			if cc := s.comment("ulimits-missing"); cc != "" {
-				c = "  " + cc
-			}
-			var lines []string
-			if mapGet(v, "nofile") == nil {
-				lines = append(lines, in+nofile+c)
-			}
-			if mapGet(v, "nproc") == nil {
-				lines = append(lines, in+nproc+c)
-			}
-			t.insertLines(t.blockEnd(k.Line, k.Column-1, false), lines)
-			s.fixed["ulimits-missing"] = true
-		default:
-			s.note("ulimits-missing", "ulimits is not a block mapping: add nofile and nproc by hand")
-		}
-	}
-
-	if s.f["restart-policy"] {
-		if _, v := mapPair(s.m, "restart"); v != nil {
-			if s.setScalar(v, `"on-failure:`+strconv.Itoa(s.lim.Retries)+`"`, "restart-policy", false) {
-				s.fixed["restart-policy"] = true
-			}
-		} else {
-			s.note("restart-policy", "the restart policy comes from deploy.restart_policy or elsewhere: set condition: on-failure with max_attempts: %d", s.lim.Retries)
-		}
-	}
-
-	if s.f["port-all-interfaces"] && !s.lim.Public {
-		s.ports()
-	}
-	if s.f["publish-all"] {
-		s.note("publish-all", "publishes every exposed port on all interfaces: list the ports bound to 127.0.0.1")
+	if s.fixed["no-new-privileges-disabled"] {
+		s.fixed["no-new-privileges-missing"] = true
 	}
 
 	if len(s.adds) > 0 {
@@ -460,78 +314,182 @@ func (s *svc) harden() {
 	}
 }
 
-// pinImage adds the digest to the service's image (--resolve), keeping its
-// tag; not for a service that builds its image (the name is the build's
-// output) or an image with a variable in it.
-func (s *svc) pinImage() {
-	_, v := mapPair(s.m, "image")
-	if v == nil || v.Kind != yaml.ScalarNode || mapGet(s.m, "build") != nil || v.Value != s.spec.Config.Image {
-		return
+// controlOf groups the rules whose changes stand or fall together.
+func controlOf(rule string) string {
+	switch rule {
+	case "memory-limit", "memory-swap":
+		return "memory"
 	}
-	pinned, n := s.opt.pin(v.Value)
-	if n != nil {
-		s.note(n.Rule, "%s", n.Message)
-	}
-	if pinned != "" && s.setScalar(v, pinned, "image-unpinned", false) {
-		s.fixed["image-unpinned"] = true
-	}
+	return rule
 }
 
-// scalarKey sets a service key holding one scalar when its rule fired.
-func (s *svc) scalarKey(slug, key, value string) {
-	if !s.f[slug] {
-		return
+// planNote words a plan's note for a compose service.
+func (s *svc) planNote(rule string, n *PlanNote) {
+	a := n.Args
+	switch n.Kind {
+	case noteScriptDrop:
+		s.note(rule, "the image's entrypoint script switches user with %s", a[0])
+	case noteDrop:
+		s.note("root-start-drop", "the image starts as root and drops privileges itself: no user set; CHOWN, SETUID and SETGID are kept for it")
+	case noteImageUser:
+		s.note(rule, "the image runs as its own user %s: no user set", a[0])
+	case noteOwnUser:
+		s.note(rule, "%s switches to its own user %s when started as root: user %s starts it as that user", a[0], a[1], a[1])
+	case noteDataVolume:
+		s.note(rule, "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under read_only; mount a named volume (volumes: [NAME:%s]) so the data outlives this container", a[0], a[0])
+	case notePublishAll:
+		s.note(rule, "publishes every exposed port on all interfaces: list the ports bound to 127.0.0.1")
+	case notePin:
+		s.note(rule, "%s", a[0])
 	}
-	if _, v := mapPair(s.m, key); v != nil {
-		if s.setScalar(v, value, slug, false) {
-			s.fixed[slug] = true
-		}
-		return
-	}
-	s.add(key+": "+value, slug)
-	s.fixed[slug] = true
+	// The other notes name a run-line flag the service does not have
+	// (replaced --user, lowered --memory, …): the diff shows the change.
 }
 
-func (s *svc) memory() {
+// write puts one change of the plan into the service: a key that is there
+// has its value replaced, a missing one is added at the end of the
+// service. It reports false when the file cannot take it where it is.
+func (s *svc) write(plan *Plan, rule string, c *Change) bool {
 	h := s.spec.HostConfig
-	mem := ""
-	if s.f["memory-limit"] {
-		mem = s.lim.Memory
-		if _, v := mapPair(s.m, "mem_limit"); v != nil {
-			if !s.setScalar(v, mem, "memory-limit", false) {
-				return
+	switch c.Field {
+	case container.FieldUser:
+		return s.setOrAdd("user", `"`+c.Text+`"`, rule)
+	case container.FieldReadonlyRootfs:
+		return s.setOrAdd("read_only", "true", rule)
+	case container.FieldTmpfs:
+		missing := c.Value.([]string)
+		switch k, v := mapPair(s.m, "tmpfs"); {
+		case v == nil:
+			s.add("tmpfs: ["+strings.Join(missing, ", ")+"]", rule)
+		case v.Kind == yaml.SequenceNode && v.Style&yaml.FlowStyle != 0:
+			s.appendItem(k, v, strings.Join(missing, ", "), rule)
+		case v.Kind == yaml.SequenceNode:
+			for _, p := range missing {
+				s.appendItem(k, v, p, rule)
 			}
-		} else if s.spec.At[container.FieldMemory] != (facts.Location{}) && h.Memory > 0 {
-			s.note("memory-limit", "the memory limit is set in deploy.resources.limits.memory: lower it to %s", mem)
-			return
+		case v.Kind == yaml.ScalarNode:
+			off := s.t.offset(v.Line, v.Column)
+			end := s.t.scalarEnd(off, false)
+			s.setScalar(v, "["+s.t.src[off:end]+", "+strings.Join(missing, ", ")+"]", rule, false)
+		}
+		return true
+	case container.FieldCapDrop:
+		if k, v := mapPair(s.m, "cap_drop"); v != nil {
+			return s.appendItem(k, v, c.Text, rule)
+		}
+		s.add("cap_drop: ["+c.Text+"]", rule)
+		return true
+	case container.FieldCapAdd:
+		missing := c.Value.([]string)
+		if k, v := mapPair(s.m, "cap_add"); v != nil {
+			for _, n := range missing {
+				s.appendItem(k, v, n, rule)
+			}
 		} else {
-			s.add("mem_limit: "+mem, "memory-limit")
+			all := append(append([]string{}, h.CapAdd...), missing...)
+			s.add("cap_add: ["+strings.Join(all, ", ")+"]", rule)
 		}
-		s.fixed["memory-limit"] = true
-	} else if s.f["memory-swap"] && h.Memory > 0 {
-		mem = bytesText(h.Memory)
-	}
-	if mem == "" {
-		return
-	}
-	memBytes, _ := parseBytes(mem)
-	if _, v := mapPair(s.m, "memswap_limit"); v != nil {
-		if h.MemorySwap != memBytes {
-			if !s.setScalar(v, mem, "memory-swap", false) {
-				return
+		return true
+	case container.FieldSecurityOpt:
+		item := `"` + c.Text + `:true"`
+		k, v := mapPair(s.m, "security_opt")
+		if !c.Add {
+			ok := false
+			if v != nil && v.Kind == yaml.SequenceNode {
+				for _, it := range v.Content {
+					if strings.HasPrefix(it.Value, "no-new-privileges") && s.setScalar(it, item, rule, v.Style&yaml.FlowStyle != 0) {
+						ok = true
+					}
+				}
 			}
+			return ok
 		}
-	} else {
-		s.add("memswap_limit: "+mem, "memory-swap")
+		if v != nil {
+			return s.appendItem(k, v, item, rule)
+		}
+		items := []string{}
+		for _, o := range h.SecurityOpt {
+			items = append(items, strconv.Quote(o))
+		}
+		s.add("security_opt: ["+strings.Join(append(items, item), ", ")+"]", rule)
+		return true
+	case container.FieldImage:
+		_, v := mapPair(s.m, "image")
+		return s.setScalar(v, c.Text, rule, false)
+	case container.FieldMemory:
+		if _, v := mapPair(s.m, "mem_limit"); v != nil {
+			return s.setScalar(v, c.Text, rule, false)
+		}
+		if s.spec.At[container.FieldMemory] != (facts.Location{}) && h.Memory > 0 {
+			s.note(rule, "the memory limit is set in deploy.resources.limits.memory: lower it to %s", c.Text)
+			return false
+		}
+		s.add("mem_limit: "+c.Text, rule)
+		return true
+	case container.FieldMemorySwap:
+		if _, ok := c.Value.(SameAs); ok {
+			return false
+		}
+		return s.setOrAdd("memswap_limit", c.Text, rule)
+	case container.FieldNanoCPUs:
+		return s.setOrAdd("cpus", c.Text, rule)
+	case container.FieldPidsLimit:
+		return s.setOrAdd("pids_limit", c.Text, rule)
+	case container.FieldRestartPolicy:
+		if _, v := mapPair(s.m, "restart"); v != nil {
+			return s.setScalar(v, `"`+c.Text+`"`, rule, false)
+		}
+		s.note(rule, "the restart policy comes from deploy.restart_policy or elsewhere: set condition: on-failure with max_attempts: %d", plan.Limits.Retries)
+		return false
+	case container.FieldPortBindings:
+		return s.ports()
 	}
-	s.fixed["memory-swap"] = true
+	return false
 }
 
-func (s *svc) ports() {
+// setOrAdd replaces the scalar value of a service key, or adds the key.
+func (s *svc) setOrAdd(key, value, rule string) bool {
+	if _, v := mapPair(s.m, key); v != nil {
+		return s.setScalar(v, value, rule, false)
+	}
+	s.add(key+": "+value, rule)
+	return true
+}
+
+// ulimits adds the missing nofile and nproc ulimits.
+func (s *svc) ulimits(cs []*Change) {
+	const rule = "ulimits-missing"
+	var items []string
+	for _, c := range cs {
+		items = append(items, c.Value.(*api.Ulimit).Name+": "+composeUlimit(c.Text))
+	}
+	k, v := mapPair(s.m, "ulimits")
+	switch {
+	case v == nil:
+		s.add("ulimits: {"+strings.Join(items, ", ")+"}", rule)
+		s.fixed[rule] = true
+	case v.Kind == yaml.MappingNode && v.Style&yaml.FlowStyle == 0 && len(v.Content) > 0:
+		in := strings.Repeat(" ", v.Content[0].Column-1)
+		c := ""
+		if cc := s.comment(rule); cc != "" {
+			c = "  " + cc
+		}
+		var lines []string
+		for _, it := range items {
+			lines = append(lines, in+it+c)
+		}
+		s.t.insertLines(s.t.blockEnd(k.Line, k.Column-1, false), lines)
+		s.fixed[rule] = true
+	default:
+		s.note(rule, "ulimits is not a block mapping: add nofile and nproc by hand")
+	}
+}
+
+func (s *svc) ports() bool {
 	k, v := mapPair(s.m, "ports")
 	if v == nil || v.Kind != yaml.SequenceNode {
 		s.note("port-all-interfaces", "the published ports are not written in this service: bind them to 127.0.0.1 where they are")
-		return
+		return false
 	}
 	_ = k
 	ok := true
@@ -569,11 +527,10 @@ func (s *svc) ports() {
 			ok = false
 		}
 	}
-	if ok {
-		s.fixed["port-all-interfaces"] = true
-	} else {
+	if !ok {
 		s.note("port-all-interfaces", "some published ports could not be rewritten: bind them to 127.0.0.1 by hand")
 	}
+	return ok
 }
 
 // hasTarget reports whether something is mounted at path.

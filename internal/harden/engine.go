@@ -3,9 +3,10 @@ package harden
 import (
 	"context"
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	api "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
@@ -31,14 +32,17 @@ type EngineUpdate struct {
 	// says why it could not be rebuilt.
 	Recreation  *Recreation
 	RecreateErr error
-	// Applied is set when --apply ran the update; Err is its error.
+	// Applied is set when --apply ran the update; Err is its error, or
+	// why nothing could be decided for the container (Command is then "").
 	Applied bool
 	Err     error
 }
 
 // Engine computes (and with apply, runs) the updates that harden every
 // running container of an engine: memory with equal swap, CPUs, PIDs limit
-// and a bounded restart policy.
+// and a bounded restart policy, decided by the plan of the container's
+// rebuilt run line, so that the update and the re-create line agree. A
+// container whose run line cannot be rebuilt gets no update and an Err.
 func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]EngineUpdate, error) {
 	list, err := c.ContainerList(ctx, client.ContainerListOptions{})
 	if err != nil {
@@ -57,91 +61,31 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 		}
 		ct := in.Container
 		u := EngineUpdate{Name: strings.TrimPrefix(ct.Name, "/"), ID: ct.ID}
-		h := ct.HostConfig
-		var res api.Resources
-		var args []string
-		changed := false
-		// The same limits as harden writes for a run line or a compose
-		// service: the container's name is the service key.
-		ref := ""
-		if ct.Config != nil {
-			ref = ct.Config.Image
-		}
-		lim := opt.LimitsFor(u.Name, ref)
-		switch {
-		case h.Memory <= 0:
-			res.Memory, res.MemorySwap = lim.MemoryBytes, lim.MemoryBytes
-			args = append(args, "--memory", lim.Memory, "--memory-swap", lim.Memory)
-			changed = true
-		case h.MemorySwap != h.Memory:
-			res.Memory, res.MemorySwap = h.Memory, h.Memory
-			args = append(args, "--memory", bytesText(h.Memory), "--memory-swap", bytesText(h.Memory))
-			changed = true
-		}
-		if h.NanoCPUs <= 0 && h.CPUQuota <= 0 {
-			cpus, err := strconv.ParseFloat(lim.CPUs, 64)
-			if err != nil || cpus <= 0 {
-				return nil, fmt.Errorf("container %s: CPU limit %q is not a number of CPUs", u.Name, lim.CPUs)
-			}
-			res.NanoCPUs = int64(cpus * 1e9)
-			args = append(args, "--cpus", lim.CPUs)
-			changed = true
-		}
-		if h.PidsLimit == nil || *h.PidsLimit <= 0 {
-			p := lim.Pids
-			res.PidsLimit = &p
-			args = append(args, "--pids-limit", strconv.FormatInt(p, 10))
-			changed = true
-		}
-		if changed {
-			u.Update.Resources = &res
-		}
-		rp := h.RestartPolicy
-		if !h.AutoRemove && (rp.Name == "always" || rp.Name == "unless-stopped" || (rp.Name == "on-failure" && rp.MaximumRetryCount <= 0)) {
-			u.Update.RestartPolicy = &api.RestartPolicy{Name: "on-failure", MaximumRetryCount: lim.Retries}
-			args = append(args, "--restart", "on-failure:"+strconv.Itoa(lim.Retries))
-		}
-		if len(args) > 0 {
-			u.Command = "docker update " + strings.Join(args, " ") + " " + quote(u.Name)
-		}
-		if ct.Config != nil && rootOrUnset(ct.Config.User) {
-			u.Recreate = append(u.Recreate, "root-user")
-		}
-		if !h.ReadonlyRootfs {
-			u.Recreate = append(u.Recreate, "read-only-rootfs")
-		}
-		if !capIn(h.CapDrop, "ALL") && !h.Privileged {
-			u.Recreate = append(u.Recreate, "capabilities-not-dropped")
-		}
-		nnp := false
-		for _, o := range h.SecurityOpt {
-			if o == "no-new-privileges" || o == "no-new-privileges:true" || o == "no-new-privileges=true" {
-				nnp = true
+		// The container's plan is the one harden --run makes for the line
+		// that creates it again (its name is the service key of the
+		// limits): what docker update can change is updated on the spot,
+		// the rest needs the container created again.
+		var img *image.InspectResponse
+		if ct.Image != "" {
+			if res, err := c.ImageInspect(ctx, ct.Image); err == nil {
+				img = &res.InspectResponse
 			}
 		}
-		if !nnp {
-			u.Recreate = append(u.Recreate, "no-new-privileges-missing")
+		rec, err := Recreate(&ct, img, def, Live{ProcessUID: processUID(ctx, c, &ct)}, opt)
+		if err != nil || len(rec.Hardened.Plans) != 1 {
+			if err == nil {
+				err = fmt.Errorf("container %s: the rebuilt run line starts %d containers", u.Name, len(rec.Hardened.Plans))
+			}
+			u.Err = fmt.Errorf("not planned: %w", err)
+			out = append(out, u)
+			continue
 		}
-		for _, bs := range h.PortBindings {
-			for _, b := range bs {
-				if !b.HostIP.IsValid() || b.HostIP.IsUnspecified() {
-					u.Recreate = append(u.Recreate, "port-all-interfaces")
-					break
-				}
-			}
-			if len(u.Recreate) > 0 && u.Recreate[len(u.Recreate)-1] == "port-all-interfaces" {
-				break
-			}
+		if err := u.fromPlan(rec.Hardened.Plans[0]); err != nil {
+			return nil, err
 		}
 		if len(u.Recreate) > 0 {
-			var img *image.InspectResponse
-			if ct.Image != "" {
-				if res, err := c.ImageInspect(ctx, ct.Image); err == nil {
-					img = &res.InspectResponse
-				}
-			}
-			u.Recreation, u.RecreateErr = Recreate(&ct, img, def, Live{ProcessUID: processUID(ctx, c, &ct)}, opt)
-			if u.RecreateErr == nil && img == nil {
+			u.Recreation = rec
+			if img == nil {
 				u.Recreation.Notes = append(u.Recreation.Notes, Note{Message: u.Name + ": its image could not be read; values the container may have from it are written out"})
 			}
 		}
@@ -152,6 +96,72 @@ func Engine(ctx context.Context, c *client.Client, opt Options, apply bool) ([]E
 		out = append(out, u)
 	}
 	return out, nil
+}
+
+// fromPlan renders a container's plan as a live update: the memory (with
+// swap), CPU, PIDs and restart changes as `docker update` and its Engine
+// API form, and the rules of the changes only a new container takes
+// (user, read-only root, capabilities, no-new-privileges, port bindings)
+// in Recreate. Ulimits and an image digest are on the re-create line too,
+// but are no reason to re-create a container on their own.
+func (u *EngineUpdate) fromPlan(p *Plan) error {
+	var res api.Resources
+	var args []string
+	changed, memory := false, false
+	for _, st := range p.Steps {
+		c := st.Change
+		if c == nil {
+			continue
+		}
+		switch c.Field {
+		case container.FieldMemory:
+			res.Memory, memory = c.Value.(int64), true
+			args = append(args, "--memory", c.Text)
+			changed = true
+		case container.FieldMemorySwap:
+			v, ok := c.Value.(int64)
+			if !ok {
+				continue
+			}
+			if !memory {
+				// The engine takes a swap limit with the memory limit it
+				// goes with.
+				res.Memory = v
+				args = append(args, "--memory", c.Text)
+			}
+			res.MemorySwap = v
+			args = append(args, "--memory-swap", c.Text)
+			changed = true
+		case container.FieldNanoCPUs:
+			if n := c.Value.(int64); n > 0 {
+				res.NanoCPUs = n
+			} else {
+				return fmt.Errorf("container %s: CPU limit %q is not a number of CPUs", u.Name, c.Text)
+			}
+			args = append(args, "--cpus", c.Text)
+			changed = true
+		case container.FieldPidsLimit:
+			n := c.Value.(int64)
+			res.PidsLimit = &n
+			args = append(args, "--pids-limit", c.Text)
+			changed = true
+		case container.FieldRestartPolicy:
+			rp := c.Value.(api.RestartPolicy)
+			u.Update.RestartPolicy = &rp
+			args = append(args, "--restart", c.Text)
+		case container.FieldUser, container.FieldReadonlyRootfs, container.FieldCapDrop, container.FieldSecurityOpt, container.FieldPortBindings:
+			if !slices.Contains(u.Recreate, st.Rule) {
+				u.Recreate = append(u.Recreate, st.Rule)
+			}
+		}
+	}
+	if changed {
+		u.Update.Resources = &res
+	}
+	if len(args) > 0 {
+		u.Command = "docker update " + strings.Join(args, " ") + " " + quote(u.Name)
+	}
+	return nil
 }
 
 // String is the update's report line.

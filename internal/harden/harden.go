@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/docker/go-units"
 	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/rules"
@@ -134,5 +133,3 @@ func localPublish(v string) (string, bool) {
 	}
 	return "127.0.0.1:" + rest, true
 }
-
-func parseBytes(s string) (int64, error) { return units.RAMInBytes(s) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/docker/go-units"
 	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/facts"
 )
 
 // Limits are the resolved settings harden writes for one container.
@@ -193,17 +194,12 @@ func imageEntries(images map[string]config.HardenLimits, image string) []config.
 }
 
 // splitImage returns an image reference's repository, in its short form
-// (docker.io/library/ removed), and its tag ("" when none).
+// (docker.io/library/ removed), and its tag ("" when none). The parsing is
+// facts.ParseImageRef's, so that a table entry matches the image the
+// audit reported on.
 func splitImage(ref string) (repo, tag string) {
-	ref, _, _ = strings.Cut(ref, "@")
-	if i := strings.LastIndexByte(ref, ':'); i > strings.LastIndexByte(ref, '/') {
-		ref, tag = ref[:i], ref[i+1:]
-	}
-	for _, p := range []string{"docker.io/", "index.docker.io/", "registry-1.docker.io/"} {
-		ref = strings.TrimPrefix(ref, p)
-	}
-	ref = strings.TrimPrefix(ref, "library/")
-	return ref, tag
+	r := facts.ParseImageRef(ref)
+	return r.Familiar(), r.Tag
 }
 
 func contains(list []string, s string) bool {

@@ -3,13 +3,13 @@ package harden
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/shell"
 	"github.com/dockguard/dockguard/internal/source/runcmd"
+	api "github.com/moby/moby/api/types/container"
 )
 
 // RunResult is a hardened command line.
@@ -19,6 +19,9 @@ type RunResult struct {
 	// longer has (for the controls harden changed or found already set).
 	Fixed []string
 	Notes []Note
+	// Plans are the plans of the line's containers, in the order of the
+	// commands that start them.
+	Plans []*Plan
 }
 
 // edit replaces line[start:end] with text.
@@ -79,6 +82,7 @@ func Run(line string, opt Options) (*RunResult, error) {
 			}
 		}
 		h.finishAdd()
+		out.Plans = append(out.Plans, h.plan)
 		edits = append(edits, h.edits...)
 		out.Notes = append(out.Notes, h.notes...)
 	}
@@ -188,6 +192,7 @@ type runHardener struct {
 	edits []edit
 	add   []string
 	notes []Note
+	plan  *Plan
 }
 
 func (h *runHardener) off(word int) int { return h.cmd.ArgAt[word].Column - 1 }
@@ -247,304 +252,160 @@ func (h *runHardener) replace(f runcmd.Flag, text string) {
 	h.edits = append(h.edits, edit{s, wordEnd(h.line, h.off(last)), text})
 }
 
-func (h *runHardener) unknown(field string) bool {
-	_, ok := h.spec.Unknown[field]
-	return ok
-}
-
 func (h *runHardener) note(rule, format string, args ...any) {
 	h.notes = append(h.notes, Note{Rule: rule, Message: fmt.Sprintf(format, args...)})
 }
 
-// user is the user given to a container of image that would run as root
-// (userFor), with a note when it is the image's own.
-func (h *runHardener) user(image string) string {
-	u, own := userFor(image)
-	if own {
-		h.note("root-user", "%s switches to its own user %s when started as root: --user %s starts it as that user", image, u, u)
-	}
-	return u
-}
-
+// harden decides the plan of the command's container and writes it.
 func (h *runHardener) harden() {
-	c, hc := h.spec.Config, h.spec.HostConfig
-	// What the container runs: the line's entrypoint and command, else
-	// the image's when the daemon holds it.
-	info := h.opt.image(c.Image)
-	drop := dropsPrivileges(info.starts(h.spec))
-
-	// User.
-	if _, set := h.spec.At[container.FieldUser]; !set {
-		if tool := info.scriptDrop(h.spec, drop); tool != "" {
-			drop = true
-			h.note("root-user", "the image's entrypoint script switches user with %s", tool)
-		}
-		switch u := info.nonRootUser(); {
-		case drop:
-			h.note("root-user", "the command switches user itself (gosu, su-exec, …): no --user added; CHOWN, SETUID and SETGID are kept for it")
-		case u != "":
-			h.note("root-user", "the image runs as its own user %s: no --user added", u)
-		default:
-			h.add = append(h.add, "--user", h.user(c.Image))
-			h.fixed["root-user"] = true
-		}
-	} else if !h.unknown(container.FieldUser) && rootOrUnset(c.User) && !drop {
-		if f, ok := h.last("user"); ok {
-			u := h.user(c.Image)
-			h.set(f, u)
-			h.fixed["root-user"] = true
-			h.note("root-user", "--user %s replaced by %s; give the files the app writes to that user", c.User, u)
-		}
-	}
-
-	// Read-only root filesystem, with a writable /tmp.
-	if !h.unknown(container.FieldReadonlyRootfs) {
-		if !hc.ReadonlyRootfs {
-			if f, ok := h.last("read-only"); ok {
-				h.replace(f, "--read-only")
-			} else {
-				h.add = append(h.add, "--read-only")
-			}
-			tmpfs, data := h.opt.writablePaths(c.Image, h.lim)
-			for _, p := range tmpfs {
-				if !h.hasTarget(p) {
-					h.add = append(h.add, "--tmpfs", p)
-				}
-			}
-			for _, p := range data {
-				if !mountedAround(h.spec, p) {
-					h.note("read-only-rootfs", "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under --read-only; mount a named volume (-v NAME:%s) so the data outlives this container", p, p)
-				}
-			}
-		}
-		h.fixed["read-only-rootfs"] = true
-	}
-
-	// Capabilities.
-	if !h.unknown(container.FieldCapDrop) {
-		all := false
-		for _, cp := range hc.CapDrop {
-			if strings.EqualFold(strings.TrimPrefix(strings.ToUpper(cp), "CAP_"), "ALL") {
-				all = true
-			}
-		}
-		if !all {
-			h.add = append(h.add, "--cap-drop", "ALL")
-			// No NET_BIND_SERVICE for published ports under 1024: Docker
-			// (20.10 and later) sets net.ipv4.ip_unprivileged_port_start=0
-			// in a container's own network namespace, so any user binds
-			// them, and a capability added for a non-root user never
-			// becomes effective (Docker sets no ambient capabilities).
-			// Both measured on a private daemon (CapEff 0, bind allowed).
-			need := []string{}
-			if drop {
-				need = append(need, "CHOWN", "SETUID", "SETGID")
-			}
-			for _, n := range need {
-				if !h.hasCap(n) {
-					h.add = append(h.add, "--cap-add", n)
-				}
-			}
-		}
-		h.fixed["capabilities-not-dropped"] = true
-	}
-
-	// no-new-privileges.
-	if !h.unknown(container.FieldSecurityOpt) {
-		on := false
-		for _, f := range h.flags("security-opt") {
-			k, v, _ := strings.Cut(strings.ReplaceAll(f.Value, "=", ":"), ":")
-			if k != "no-new-privileges" {
-				continue
-			}
-			if b, err := strconv.ParseBool(v); v != "" && (err != nil || !b) {
-				h.set(f, "no-new-privileges")
-			}
-			on = true
-		}
-		if !on {
-			h.add = append(h.add, "--security-opt", "no-new-privileges")
-		}
-		h.fixed["no-new-privileges-missing"] = true
-		h.fixed["no-new-privileges-disabled"] = true
-	}
-
-	h.pinImage()
-	h.memory()
-	h.cpus()
-	h.pids()
-	h.ulimits()
-	h.restart()
-	h.ports()
-}
-
-func (h *runHardener) hasTarget(path string) bool { return hasTarget(h.spec, path) }
-
-func (h *runHardener) hasCap(name string) bool {
-	for _, cp := range h.spec.HostConfig.CapAdd {
-		if strings.EqualFold(strings.TrimPrefix(strings.ToUpper(cp), "CAP_"), name) {
-			return true
-		}
-	}
-	return false
-}
-
-func (h *runHardener) memory() {
-	hc := h.spec.HostConfig
-	if h.unknown(container.FieldMemory) {
-		mf, _ := h.last("memory")
-		if _, ok := h.last("memory-swap"); !ok && mf.VWord >= 0 && mf.VWord != mf.Word {
-			s := h.off(mf.VWord)
-			h.add = append(h.add, "--memory-swap", h.line[s:wordEnd(h.line, s)])
-			h.fixed["memory-swap"] = true
-		}
-		return
-	}
-	mem := h.lim.Memory
-	memBytes := h.lim.MemoryBytes
-	mf, hasMem := h.last("memory")
-	switch {
-	case hc.Memory <= 0:
-		if hasMem {
-			h.set(mf, mem)
-		} else {
-			h.add = append(h.add, "--memory", mem)
-		}
-	case h.opt.Config.MaxMemory > 0 && hc.Memory > h.opt.Config.MaxMemory:
-		h.set(mf, mem)
-		h.note("memory-limit", "memory limit lowered to maxMemory %s", mem)
-	default:
-		mem = mf.Value
-		memBytes = hc.Memory
-	}
-	h.fixed["memory-limit"] = true
-	if h.unknown(container.FieldMemorySwap) {
-		return
-	}
-	if sf, ok := h.last("memory-swap"); ok {
-		if hc.MemorySwap != memBytes {
-			h.set(sf, mem)
-		}
-	} else {
-		h.add = append(h.add, "--memory-swap", mem)
-	}
-	h.fixed["memory-swap"] = true
-}
-
-func (h *runHardener) cpus() {
-	hc := h.spec.HostConfig
-	if h.unknown(container.FieldNanoCPUs) || h.unknown(container.FieldCPUQuota) {
-		return
-	}
-	if hc.NanoCPUs > 0 || hc.CPUQuota > 0 {
-		h.fixed["cpu-limit"] = true
-		return
-	}
-	if f, ok := h.last("cpus"); ok {
-		h.set(f, h.lim.CPUs)
-	} else {
-		h.add = append(h.add, "--cpus", h.lim.CPUs)
-	}
-	h.fixed["cpu-limit"] = true
-}
-
-func (h *runHardener) pids() {
-	if h.unknown(container.FieldPidsLimit) {
-		return
-	}
-	p := h.spec.HostConfig.PidsLimit
-	want := h.lim.Pids
-	ok := p != nil && *p > 0 && (h.opt.Config.MaxPids <= 0 || *p <= h.opt.Config.MaxPids)
-	if !ok {
-		if f, has := h.last("pids-limit"); has {
-			h.set(f, strconv.FormatInt(want, 10))
-		} else {
-			h.add = append(h.add, "--pids-limit", strconv.FormatInt(want, 10))
-		}
-	}
-	h.fixed["pids-limit"] = true
-}
-
-func (h *runHardener) ulimits() {
-	if h.unknown(container.FieldUlimits) {
-		return
-	}
-	has := map[string]bool{}
-	for _, u := range h.spec.HostConfig.Ulimits {
-		has[u.Name] = true
-		if u.Soft > u.Hard && u.Hard >= 0 {
-			h.note("ulimit-invalid", "--ulimit %s=%d:%d: the soft limit is above the hard one and Docker refuses it; lower the soft limit", u.Name, u.Soft, u.Hard)
-		}
-	}
-	if !has["nofile"] {
-		h.add = append(h.add, "--ulimit", "nofile="+ulimitText(h.lim.NoFile))
-	}
-	if !has["nproc"] {
-		h.add = append(h.add, "--ulimit", "nproc="+ulimitText(h.lim.NProc))
-	}
-	h.fixed["ulimits-missing"] = true
-}
-
-func (h *runHardener) restart() {
-	if h.unknown(container.FieldRestartPolicy) {
-		return
-	}
-	rp := h.spec.HostConfig.RestartPolicy
-	f, ok := h.last("restart")
-	if !ok {
-		return
-	}
-	want := "on-failure:" + strconv.Itoa(h.lim.Retries)
-	switch {
-	case rp.Name == "always" || rp.Name == "unless-stopped":
-		h.set(f, want)
-		h.note("restart-policy", "--restart %s replaced by %s: a crash loop is no longer restarted forever", rp.Name, want)
-	case rp.Name == "on-failure" && (rp.MaximumRetryCount <= 0 ||
-		(h.opt.Config.MaxRestartRetries > 0 && rp.MaximumRetryCount > h.opt.Config.MaxRestartRetries)):
-		h.set(f, want)
-	}
-	h.fixed["restart-policy"] = true
-}
-
-func (h *runHardener) ports() {
-	if h.lim.Public {
-		return
-	}
-	if h.spec.HostConfig.PublishAllPorts {
-		h.note("publish-all", "-P publishes every exposed port on all interfaces; replace it with -p 127.0.0.1:HOST:CONTAINER for the ports you need")
-	}
-	all := true
-	for _, f := range h.flags("publish") {
-		if !h.literal(f) {
-			all = false
+	img := h.spec.Config.Image
+	// The image is pinned only where the line names it literally.
+	literalImage := h.w.Image >= 0 && h.w.Image < len(h.cmd.Literal) && h.cmd.Literal[h.w.Image]
+	fs := findingsOf(h.spec, h.opt.Config)
+	plan := decide(planInput{spec: h.spec, findings: fs, found: slugs(fs), lim: h.lim, opt: h.opt, pinnable: literalImage})
+	h.plan = plan
+	failed := map[string]bool{}
+	for _, st := range plan.Steps {
+		if st.Note != nil {
+			h.planNote(st.Rule, st.Note, img)
 			continue
 		}
-		if v, changed := localPublish(f.Value); changed {
-			h.set(f, v)
+		if !h.write(plan, st.Change) {
+			failed[st.Rule] = true
 		}
 	}
-	if all {
-		h.fixed["port-all-interfaces"] = true
+	for _, s := range plan.Covered {
+		if !failed[s] {
+			h.fixed[s] = true
+		}
 	}
 }
 
-// pinImage adds the digest to the image (--resolve), keeping its tag.
-func (h *runHardener) pinImage() {
-	img := h.spec.Config.Image
-	if h.w.Image < 0 || h.w.Image >= len(h.cmd.Literal) || !h.cmd.Literal[h.w.Image] {
+// planNote words a plan's note for a command line.
+func (h *runHardener) planNote(rule string, n *PlanNote, image string) {
+	a := n.Args
+	switch n.Kind {
+	case noteScriptDrop:
+		h.note(rule, "the image's entrypoint script switches user with %s", a[0])
+	case noteDrop:
+		h.note(rule, "the command switches user itself (gosu, su-exec, …): no --user added; CHOWN, SETUID and SETGID are kept for it")
+	case noteImageUser:
+		h.note(rule, "the image runs as its own user %s: no --user added", a[0])
+	case noteOwnUser:
+		h.note(rule, "%s switches to its own user %s when started as root: --user %s starts it as that user", a[0], a[1], a[1])
+	case noteUserReplaced:
+		h.note(rule, "--user %s replaced by %s; give the files the app writes to that user", a[0], a[1])
+	case noteDataVolume:
+		h.note(rule, "the image's VOLUME %s is not mounted: Docker creates an anonymous volume there, writable under --read-only; mount a named volume (-v NAME:%s) so the data outlives this container", a[0], a[0])
+	case noteMemoryLowered:
+		h.note(rule, "memory limit lowered to maxMemory %s", a[0])
+	case noteUlimitInvalid:
+		h.note(rule, "--ulimit %s=%s:%s: the soft limit is above the hard one and Docker refuses it; lower the soft limit", a[0], a[1], a[2])
+	case noteRestartReplaced:
+		h.note(rule, "--restart %s replaced by %s: a crash loop is no longer restarted forever", a[0], a[1])
+	case notePublishAll:
+		h.note(rule, "-P publishes every exposed port on all interfaces; replace it with -p 127.0.0.1:HOST:CONTAINER for the ports you need")
+	case notePin:
+		h.notes = append(h.notes, Note{Rule: rule, Message: a[0]})
+	}
+}
+
+// setOrAdd replaces the value of the last --name flag, or adds the flag.
+func (h *runHardener) setOrAdd(name, value string) {
+	if f, ok := h.last(name); ok {
+		h.set(f, value)
 		return
 	}
-	pinned, n := h.opt.pin(img)
-	if n != nil {
-		h.notes = append(h.notes, *n)
+	h.add = append(h.add, "--"+name, value)
+}
+
+// write puts one change of the plan into the line: a value that is wrong
+// is replaced where it stands, a missing flag is added before the image.
+// It reports false when the line cannot take it.
+func (h *runHardener) write(plan *Plan, c *Change) bool {
+	switch c.Field {
+	case container.FieldUser:
+		h.setOrAdd("user", c.Text)
+	case container.FieldReadonlyRootfs:
+		if f, ok := h.last("read-only"); ok {
+			h.replace(f, "--read-only")
+		} else {
+			h.add = append(h.add, "--read-only")
+		}
+	case container.FieldTmpfs:
+		for _, p := range c.Value.([]string) {
+			h.add = append(h.add, "--tmpfs", p)
+		}
+	case container.FieldCapDrop:
+		for _, n := range c.Value.([]string) {
+			h.add = append(h.add, "--cap-drop", n)
+		}
+	case container.FieldCapAdd:
+		for _, n := range c.Value.([]string) {
+			h.add = append(h.add, "--cap-add", n)
+		}
+	case container.FieldSecurityOpt:
+		if c.Add {
+			h.add = append(h.add, "--security-opt", c.Text)
+			break
+		}
+		for _, f := range h.flags("security-opt") {
+			if _, off := nnpState([]string{f.Value}); off {
+				h.set(f, c.Text)
+			}
+		}
+	case container.FieldImage:
+		s := h.off(h.w.Image)
+		// Before finishAdd's insertion at the same offset, so both apply.
+		h.edits = append(h.edits, edit{s, wordEnd(h.line, s), quote(c.Text)})
+	case container.FieldMemory:
+		h.setOrAdd("memory", c.Text)
+	case container.FieldMemorySwap:
+		mf, hasMem := h.last("memory")
+		if _, ok := c.Value.(SameAs); ok {
+			// The limit in a variable: the same word, as written.
+			if !hasMem || mf.VWord < 0 || mf.VWord == mf.Word {
+				return false
+			}
+			s := h.off(mf.VWord)
+			h.add = append(h.add, "--memory-swap", h.line[s:wordEnd(h.line, s)])
+			break
+		}
+		text := c.Text
+		if hasMem && !plan.changes(container.FieldMemory) {
+			// The limit the line has, in its own spelling.
+			text = mf.Value
+		}
+		h.setOrAdd("memory-swap", text)
+	case container.FieldNanoCPUs:
+		h.setOrAdd("cpus", c.Text)
+	case container.FieldPidsLimit:
+		h.setOrAdd("pids-limit", c.Text)
+	case container.FieldUlimits:
+		u := c.Value.(*api.Ulimit)
+		h.add = append(h.add, "--ulimit", u.Name+"="+ulimitText(c.Text))
+	case container.FieldRestartPolicy:
+		f, ok := h.last("restart")
+		if !ok {
+			return false
+		}
+		h.set(f, c.Text)
+	case container.FieldPortBindings:
+		all := true
+		for _, f := range h.flags("publish") {
+			if !h.literal(f) {
+				all = false
+				continue
+			}
+			if v, changed := localPublish(f.Value); changed {
+				h.set(f, v)
+			}
+		}
+		return all
+	default:
+		return false
 	}
-	if pinned == "" {
-		return
-	}
-	s := h.off(h.w.Image)
-	// Before finishAdd's insertion at the same offset, so both apply.
-	h.edits = append(h.edits, edit{s, wordEnd(h.line, s), quote(pinned)})
-	h.fixed["image-unpinned"] = true
+	return true
 }
 
 // finish adds the new flags before the image.
