@@ -90,3 +90,19 @@ func engineNote(host string, n facts.Note) Note {
 	}
 	return Note{Path: host, Message: msg}
 }
+
+// Engine reads one engine and judges it as Run does, for a caller that
+// audits the same engine again and again with one policy (the agent). It
+// returns the snapshot beside the result, and an error, rather than an
+// input error in the result, when the engine could not be read at all, so
+// the caller can tell an outage from a host with problems.
+func Engine(ctx context.Context, ep engine.Endpoint, lo engine.Options, pol *policy.Policy) (*engine.Snapshot, *Result, error) {
+	snap, err := engine.Load(ctx, ep, lo)
+	if err != nil {
+		return nil, nil, err
+	}
+	findings, notes, errs := judgeSnapshot(snap, pol)
+	policy.Sort(findings)
+	res := &Result{Inputs: 1, ByKind: map[inputs.Kind]int{KindEngine: 1}, Findings: findings, Notes: dedupNotes(notes), Errors: errs}
+	return snap, res, nil
+}
