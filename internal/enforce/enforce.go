@@ -88,7 +88,7 @@ type Decider struct {
 
 // New returns a Decider; images may be nil (users then unknown).
 func New(s Settings, images Images) *Decider {
-	d := &Decider{pol: policy.New(s.Rules), cfg: s.Config, self: s.Self, images: images}
+	d := &Decider{pol: enforcePolicy(s.Rules), cfg: s.Config, self: s.Self, images: images}
 	d.mode = s.Config.Mode
 	if s.ModeOverride != "" {
 		d.mode = s.ModeOverride
@@ -105,6 +105,20 @@ func New(s Settings, images Images) *Decider {
 		d.maxBody = DefaultMaxBody
 	}
 	return d
+}
+
+// enforcePolicy is the audit's policy plus the rules that deny by default
+// even where rules.disable quiets them in the audit (a control or a noisy
+// low rule named there must not open the boundary); enforce.rules is
+// where enforcement turns a rule off.
+func enforcePolicy(cfg rules.Config) *policy.Policy {
+	p := policy.New(cfg)
+	for _, r := range rules.All() {
+		if r.Enforce == rules.EnforceDeny && !r.Request && !r.Meta && !policy.Enabled(r, cfg) {
+			p.Rules = append(p.Rules, r)
+		}
+	}
+	return p
 }
 
 // Mode is enforce, warn or audit.

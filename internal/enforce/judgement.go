@@ -28,15 +28,17 @@ func (j *judgement) failClosed(check, format string, args ...any) {
 
 // check adds the violation of a catalogue rule that enforcement judges on
 // the request itself (rules.Rule.Request); fix is the change that would
-// let this request through. The audit settings apply as to the policy's
-// own rules: rules.disable drops it, rules.severity sets its severity.
+// let this request through. rules.severity sets its severity as in the
+// audit; rules.disable does not apply: the audit never reports these
+// rules, and a control named there to quiet the audit must not open
+// the boundary (enforce.rules turns them off).
 func (j *judgement) check(slug, fix, format string, args ...any) {
 	r := requestRule(slug)
-	fs := policy.Adjust([]rules.Finding{{Rule: r, Severity: r.Severity}}, j.d.pol.Config)
-	if len(fs) == 0 {
-		return
+	sev := r.Severity
+	if s, ok := policy.SeverityFor(r, j.d.pol.Config); ok {
+		sev = s
 	}
-	j.add(r, fs[0].Severity, fmt.Sprintf(format, args...), fix)
+	j.add(r, sev, fmt.Sprintf(format, args...), fix)
 }
 
 // requestRules are the catalogue's request rules by slug.

@@ -49,8 +49,10 @@ func Enabled(r *rules.Rule, cfg rules.Config) bool {
 	return !r.Off
 }
 
-// severityFor returns the configured severity of a rule, if any; a rule ID
-// or slug wins over its control.
+// SeverityFor returns the configured severity of a rule, if any; a rule
+// ID or slug wins over its control.
+func SeverityFor(r *rules.Rule, cfg rules.Config) (rules.Severity, bool) { return severityFor(r, cfg) }
+
 func severityFor(r *rules.Rule, cfg rules.Config) (rules.Severity, bool) {
 	var byControl rules.Severity
 	for k, v := range cfg.Severity {
