@@ -70,7 +70,7 @@ func enforceMode(r *rules.Rule) string {
 	case rules.EnforceDeny:
 		return "denies (enforce.rules can set warn or off)"
 	case rules.EnforceFailClosed:
-		return "always denies: the request cannot be judged"
+		return "always denies: no setting relaxes it"
 	}
 	return ""
 }

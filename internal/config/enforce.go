@@ -38,6 +38,15 @@ type Enforce struct {
 	AllowArchiveWrites bool
 	// MaxBody is the largest request body judged, in bytes (0: 4 MiB).
 	MaxBody int64
+	// API is the proxy's API profile: "full" ("" too: every route the
+	// policy allows) or "read-only" (the routes monitoring tools read,
+	// whatever the mode). The plugin ignores it: it would make the whole
+	// daemon read-only.
+	API string
+	// RedactEnv has the proxy replace environment values in the inspect
+	// and list answers that carry them (containers, images, services,
+	// tasks), keeping the names.
+	RedactEnv bool
 	// Exempt requests are allowed and logged.
 	Exempt Exemptions
 	// Warnings are settings that were read and are not honoured (removed
@@ -70,6 +79,8 @@ type enforceFile struct {
 	AllowPlugins       *scalar           `yaml:"allowPlugins"`
 	AllowArchiveWrites *scalar           `yaml:"allowArchiveWrites"`
 	MaxBody            *scalar           `yaml:"maxBody"`
+	API                *scalar           `yaml:"api"`
+	RedactEnv          *scalar           `yaml:"redactEnv"`
 	Exempt             *exemptFile       `yaml:"exempt"`
 }
 
@@ -106,7 +117,7 @@ func strictKeys(n *yaml.Node, section string, known ...string) error {
 
 func (e *enforceFile) UnmarshalYAML(n *yaml.Node) error {
 	if err := strictKeys(n, "enforce", "mode", "minSeverity", "rules", "unknownImageUser", "allowBuilds",
-		"allowExecRoot", "allowPlugins", "allowArchiveWrites", "maxBody", "exempt"); err != nil {
+		"allowExecRoot", "allowPlugins", "allowArchiveWrites", "maxBody", "api", "redactEnv", "exempt"); err != nil {
 		return err
 	}
 	type plain enforceFile
@@ -149,7 +160,7 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		case "deny", "warn", "off":
 			for _, r := range rules.Lookup(k) {
 				if r.Enforce == rules.EnforceFailClosed && d != "deny" {
-					e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.rules.%s: %s: %s always denies a request it cannot judge; %s is ignored for it", v.Line, k, d, r.Slug, d))
+					e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.rules.%s: %s: %s always denies (no setting relaxes it); %s is ignored for it", v.Line, k, d, r.Slug, d))
 				}
 			}
 			if e.Rules == nil {
@@ -177,6 +188,7 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		{"allowExecRoot", f.AllowExecRoot, &e.AllowExecRoot},
 		{"allowPlugins", f.AllowPlugins, &e.AllowPlugins},
 		{"allowArchiveWrites", f.AllowArchiveWrites, &e.AllowArchiveWrites},
+		{"redactEnv", f.RedactEnv, &e.RedactEnv},
 	} {
 		if b.s == nil {
 			continue
@@ -193,6 +205,13 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 			return e, fail(f.MaxBody.Line, "enforce.maxBody: %q is not a size such as 4m", f.MaxBody.Value)
 		}
 		e.MaxBody = n
+	}
+	if f.API != nil {
+		v, err := ParseAPI(f.API.Value)
+		if err != nil {
+			return e, fail(f.API.Line, "enforce.api: %v", err)
+		}
+		e.API = v
 	}
 	if x := f.Exempt; x != nil {
 		for _, s := range x.Images {
@@ -220,6 +239,22 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		}
 	}
 	return e, nil
+}
+
+// API profiles of the proxy.
+const (
+	APIFull     = "full"
+	APIReadOnly = "read-only"
+)
+
+// ParseAPI reads an API profile (enforce.api, --api).
+func ParseAPI(v string) (string, error) {
+	switch s := strings.ToLower(strings.TrimSpace(v)); s {
+	case APIFull, APIReadOnly:
+		return s, nil
+	default:
+		return "", fmt.Errorf("%q is not full or read-only", v)
+	}
 }
 
 // digestRef reports whether an exemption names an image by digest:

@@ -175,3 +175,28 @@ func TestAuditDisableKeepsDenyRules(t *testing.T) {
 		}
 	}
 }
+
+// enforce.rules overrides are applied most specific first, the stricter of
+// equals winning, whatever the map order; fail-closed rules ignore them.
+func TestEnforceRulesPrecedence(t *testing.T) {
+	hostNet := req("POST", "/v1.41/containers/create", strings.Replace(hardened, `"HostConfig":{`, `"HostConfig":{"NetworkMode":"host",`, 1))
+	masked := req("POST", "/v1.41/containers/create", strings.Replace(hardened, `"HostConfig":{`, `"HostConfig":{"MaskedPaths":[],`, 1))
+	for _, tc := range []struct {
+		rules map[string]string
+		r     *Request
+		allow bool
+	}{
+		{map[string]string{"host-namespaces": "warn", "host-network": "deny"}, hostNet, false},
+		{map[string]string{"host-namespaces": "deny", "host-network": "warn"}, hostNet, true},
+		{map[string]string{"host-network": "warn", "DG336": "off", "dg336": "deny"}, hostNet, false},
+		{map[string]string{"field-denied": "off"}, masked, false},
+		{map[string]string{"field-denied": "warn", "privileged": "off"}, masked, false},
+	} {
+		d := newDecider(config.Enforce{Rules: tc.rules})
+		for range 50 { // map order varies between iterations
+			if dec := d.Decide(context.Background(), tc.r); dec.Allow != tc.allow {
+				t.Fatalf("%v: allow=%v, want %v: %s", tc.rules, dec.Allow, tc.allow, dec.Msg)
+			}
+		}
+	}
+}

@@ -66,7 +66,9 @@ func (j *judgement) namedVolumes(ctx context.Context, hc *apicontainer.HostConfi
 		}
 	}
 	for _, m := range hc.Mounts {
-		if m.Type == mount.TypeVolume && m.Source != "" && (m.VolumeOptions == nil || m.VolumeOptions.DriverConfig == nil) {
+		// A DriverConfig does not make a new volume: when the name exists,
+		// the daemon mounts the existing one, options and all.
+		if m.Type == mount.TypeVolume && m.Source != "" {
 			names = append(names, m.Source)
 		}
 	}

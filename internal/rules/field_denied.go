@@ -13,6 +13,6 @@ func init() {
 		Remediation: "Leave the field unset; the denial names it.",
 		Doc:         "The fields are the denied-when-set entries of enforcement's field table, which classifies every field of every request type; the denial names the field and why it is denied.",
 		Request:     true,
-		Enforce:     EnforceDeny,
+		Enforce:     EnforceFailClosed,
 	})
 }
