@@ -200,3 +200,31 @@ func TestEnforceRulesPrecedence(t *testing.T) {
 		}
 	}
 }
+
+// volumeImages answers like testImages and holds one volume, hostroot,
+// that binds the host's /.
+type volumeImages struct{ *fakeImages }
+
+func (volumeImages) Volume(_ context.Context, name string) (string, map[string]string, bool, error) {
+	if name == "hostroot" {
+		return "local", map[string]string{"type": "none", "o": "bind", "device": "/"}, true, nil
+	}
+	return "", nil, false, nil
+}
+
+// An existing volume is judged as the daemon holds it whatever the mount
+// says about a driver: the daemon mounts the existing volume.
+func TestExistingVolumeWithDriverConfig(t *testing.T) {
+	d := New(Settings{Self: "dockguard"}, volumeImages{testImages})
+	for _, m := range []string{
+		`{"Type":"volume","Source":"hostroot","Target":"/h"}`,
+		`{"Type":"volume","Source":"hostroot","Target":"/h","VolumeOptions":{"DriverConfig":{"Name":"local"}}}`,
+		`{"Type":"volume","Source":"hostroot","Target":"/h","VolumeOptions":{"DriverConfig":{}}}`,
+	} {
+		body := strings.Replace(hardened, `"HostConfig":{`, `"HostConfig":{"Mounts":[`+m+`],`, 1)
+		dec := d.Decide(context.Background(), req("POST", "/v1.41/containers/create", body))
+		if dec.Allow || !strings.Contains(dec.Msg, "volume-bind") {
+			t.Errorf("%s: %+v", m, dec)
+		}
+	}
+}
