@@ -53,6 +53,10 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Version names dockguard in SARIF reports.
 	Version string
+	// MissingHostFiles are the host files the live audit could not read
+	// (an agent in a container without them mounted; see hostfiles.go):
+	// logged at start and named in every /report's notes.
+	MissingHostFiles []HostFile
 	// Logger receives the agent's logs; nil discards them.
 	Logger *slog.Logger
 }

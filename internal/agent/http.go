@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -59,6 +60,16 @@ func (a *Agent) serveReport(w http.ResponseWriter, r *http.Request) {
 	}
 	h := a.Health()
 	doc := st.doc
+	if len(a.opts.MissingHostFiles) > 0 {
+		// A copy: the state's document is shared by every request.
+		d := *doc
+		d.Notes = make([]report.Problem, 0, len(doc.Notes)+len(a.opts.MissingHostFiles))
+		for _, f := range a.opts.MissingHostFiles {
+			d.Notes = append(d.Notes, report.Problem{Path: a.host(), Message: hostFileNote(f)})
+		}
+		d.Notes = append(d.Notes, doc.Notes...)
+		doc = &d
+	}
 	if h.Stale {
 		// A copy: the state's document is shared by every request.
 		d := *doc
@@ -102,6 +113,9 @@ func (a *Agent) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       time.Minute,
+		// TLS handshake failures (a scraper without a client
+		// certificate) go to the agent's log, not the standard logger.
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -113,6 +127,9 @@ func (a *Agent) Serve(ctx context.Context, ln net.Listener) error {
 		_ = a.Run(ctx)
 	}()
 	a.log.Info("serving", "addr", ln.Addr().String(), "engine", a.host())
+	for _, f := range a.opts.MissingHostFiles {
+		a.log.Warn(hostFileNote(f), "file", f.Path)
+	}
 	var err error
 	select {
 	case <-ctx.Done():

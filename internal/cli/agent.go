@@ -2,9 +2,13 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/url"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -30,6 +34,8 @@ type agentOptions struct {
 	resync      time.Duration
 	debounce    time.Duration
 	logFormat   string
+	// TLS on the listener (the flags above are TLS to the engine).
+	listenCert, listenKey, listenClientCA string
 }
 
 func newAgentCmd(s Streams) *cobra.Command {
@@ -61,6 +67,10 @@ or SIGINT.`,
 	f.DurationVar(&o.resync, "resync", agent.DefaultResync, "full audit at this interval whatever the events say; 0 turns it off")
 	f.DurationVar(&o.debounce, "debounce", agent.DefaultDebounce, "gather events this long before auditing, so a burst costs one audit")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on standard error: text or json")
+	f.StringVar(&o.listenCert, "tls-cert", "", "serve HTTPS on --listen with this certificate (PEM; with --tls-key)")
+	f.StringVar(&o.listenKey, "tls-key", "", "the key of --tls-cert (PEM)")
+	f.StringVar(&o.listenClientCA, "tls-client-ca", "", "require client certificates signed by this CA (PEM) on --listen")
+	cmd.AddCommand(newAgentHealthCmd(s))
 	return cmd
 }
 
@@ -90,18 +100,38 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 	default:
 		return fmt.Errorf("--log-format %q: want text or json", o.logFormat)
 	}
+	var serverTLS *tls.Config
+	if o.listenCert != "" || o.listenKey != "" || o.listenClientCA != "" {
+		if o.listenCert == "" || o.listenKey == "" {
+			return fmt.Errorf("--tls-cert and --tls-key go together (and --tls-client-ca needs them)")
+		}
+		if serverTLS, err = agent.ServerTLS(o.listenCert, o.listenKey, o.listenClientCA); err != nil {
+			return fmt.Errorf("listener TLS: %w", err)
+		}
+	}
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return err
+	}
+	logger := slog.New(handler)
+	ep := engine.Endpoint{Host: o.host, TLS: engine.TLS{
+		Verify: o.tlsVerify, CACert: o.tlsCACert, Cert: o.tlsCert, Key: o.tlsKey,
+	}}
+	// In a container, the host files the live audit reads on a local
+	// engine are those mounted into it: say which are not.
+	var missing []agent.HostFile
+	if agent.InContainer() {
+		if r, err := engine.Resolve(ep); err == nil && strings.HasPrefix(r.Host, "unix://") {
+			missing = agent.MissingHostFiles("/")
+		}
 	}
 	resync := o.resync
 	if resync == 0 {
 		resync = -1 // the agent's "off"
 	}
 	a, err := agent.New(agent.Options{
-		Endpoint: engine.Endpoint{Host: o.host, TLS: engine.TLS{
-			Verify: o.tlsVerify, CACert: o.tlsCACert, Cert: o.tlsCert, Key: o.tlsKey,
-		}},
+		Endpoint:           ep,
+		MissingHostFiles:   missing,
 		Config:             cfg.Rules,
 		MetricsMinSeverity: sev,
 		StormRestarts:      o.storms,
@@ -109,7 +139,7 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 		Resync:             resync,
 		Debounce:           o.debounce,
 		Version:            version(),
-		Logger:             slog.New(handler),
+		Logger:             logger,
 	})
 	if err != nil {
 		return err
@@ -118,7 +148,81 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 	if err != nil {
 		return fmt.Errorf("--listen: %w", err)
 	}
+	if serverTLS != nil {
+		ln = tls.NewListener(ln, serverTLS)
+		logger.Info("TLS on the listener", "client_certificates", o.listenClientCA != "")
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	return a.Serve(ctx, ln)
+}
+
+type agentHealthOptions struct {
+	url                    string
+	timeout                time.Duration
+	tlsCA, tlsCert, tlsKey string
+}
+
+// newAgentHealthCmd asks a running agent's /healthz, for the image's
+// HEALTHCHECK: the image has no shell and no curl, so the binary probes
+// itself. Exit 0 when healthy, 1 when not (Docker's meaning), 2 on a bad
+// flag.
+func newAgentHealthCmd(s Streams) *cobra.Command {
+	o := &agentHealthOptions{}
+	cmd := &cobra.Command{
+		Use:   "health [--url URL]",
+		Short: "Ask a running agent whether its findings are current (exit 0) or not (exit 1)",
+		Long: `Ask a running agent's /healthz and exit 0 when it answers 200, 1 otherwise
+(unreachable, 503, a TLS failure), printing its answer: the HEALTHCHECK of
+dockguard's image, which has no shell or curl to do it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAgentHealth(cmd.Context(), s, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.url, "url", "http://127.0.0.1:9323/healthz", "the agent's /healthz (https:// when it serves TLS)")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Second, "give up after this long")
+	f.StringVar(&o.tlsCA, "tls-ca", "", "verify the agent's certificate against this CA (PEM); default: the system's roots")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "client certificate to present (PEM), when the agent has --tls-client-ca")
+	f.StringVar(&o.tlsKey, "tls-key", "", "the key of --tls-cert (PEM)")
+	return cmd
+}
+
+func runAgentHealth(ctx context.Context, s Streams, o *agentHealthOptions) error {
+	u, err := url.Parse(o.url)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--url %q: want http://HOST:PORT/healthz or https://…", o.url)
+	}
+	if o.timeout <= 0 {
+		return fmt.Errorf("--timeout must be positive")
+	}
+	tr := &http.Transport{Proxy: nil, DisableKeepAlives: true}
+	if u.Scheme == "https" || o.tlsCA != "" || o.tlsCert != "" || o.tlsKey != "" {
+		if tr.TLSClientConfig, err = agent.ClientTLS(o.tlsCA, o.tlsCert, o.tlsKey); err != nil {
+			return fmt.Errorf("--tls-ca/--tls-cert/--tls-key: %w", err)
+		}
+	}
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return err
+	}
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		fmt.Fprintf(s.Err, "unhealthy: %v\n", err)
+		return &exitError{code: 1}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintf(s.Out, "unhealthy (%s): %s", resp.Status, body)
+		return &exitError{code: 1}
+	}
+	_, err = s.Out.Write(body)
+	return err
 }
