@@ -44,6 +44,11 @@ type enforceFlags struct {
 	config, mode, name, socket, host, logLevel string
 	listen, upstream, socketMode, metrics      string
 	tlsCert, tlsKey, tlsCA                     string
+	// api and redactEnv override enforce.api and enforce.redactEnv (the
+	// proxy's flags); proxy is false for the plugin, which ignores both.
+	api       string
+	redactEnv bool
+	proxy     bool
 }
 
 func pluginSocket(name, socket string) string {
@@ -91,6 +96,13 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 	if err := level.UnmarshalText([]byte(f.logLevel)); err != nil {
 		return nil, fmt.Errorf("--log-level: %v", err)
 	}
+	if f.api != "" {
+		v, err := config.ParseAPI(f.api)
+		if err != nil {
+			return nil, fmt.Errorf("--api: %v", err)
+		}
+		f.api = v
+	}
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(enforce.GCPercent)
 	}
@@ -120,6 +132,17 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 		}
 		for _, w := range c.Enforce.Warnings {
 			ps.log.Warn("configuration", "file", ps.path, "warning", w)
+		}
+		if f.proxy {
+			if f.api != "" {
+				c.Enforce.API = f.api
+			}
+			c.Enforce.RedactEnv = c.Enforce.RedactEnv || f.redactEnv
+		} else if c.Enforce.API == config.APIReadOnly || c.Enforce.RedactEnv {
+			// A read-only plugin would make the whole daemon read-only,
+			// and a plugin cannot rewrite answers: both are the proxy's.
+			ps.log.Warn("configuration", "file", ps.path, "warning", "enforce.api and enforce.redactEnv apply to the proxy only; the plugin ignores them")
+			c.Enforce.API, c.Enforce.RedactEnv = "", false
 		}
 		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: self, ModeOverride: f.mode}, images), nil
 	}
@@ -224,6 +247,9 @@ func newEnforceProxyCmd(s Streams) *cobra.Command {
 	fl.StringVar(&f.tlsCA, "tls-ca", "", "CA that client certificates must chain to (required on tcp://); the certificate's CN is the identity enforce.exempt.users names")
 	fl.StringVar(&f.upstream, "upstream", "unix:///var/run/docker.sock", "unix://PATH of the daemon")
 	fl.StringVar(&f.socketMode, "socket-mode", "0660", "permissions of the served socket")
+	fl.StringVar(&f.api, "api", "", "full, or read-only: only the routes monitoring tools read (list, inspect, events, version, info, ping), whatever the mode; overrides enforce.api (default the file's, else full)")
+	fl.BoolVar(&f.redactEnv, "redact-env", false, "replace environment values in container, image, service and task answers, keeping the names (or enforce.redactEnv)")
+	f.proxy = true
 	addPolicyFlags(fl, &f)
 	return cmd
 }
@@ -294,7 +320,7 @@ func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
 	px := &enforce.Proxy{Plugin: p, Log: ps.log, Dial: func(ctx context.Context) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
 	}}
-	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "mode", d.Mode(), "config", ps.path)
+	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "mode", d.Mode(), "api", d.API(), "redactEnv", d.RedactsEnv(), "config", ps.path)
 	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return px.Serve(l) }, func() {
 		l.Close()
 		px.Close()

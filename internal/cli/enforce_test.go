@@ -161,3 +161,52 @@ func TestEnforceProxy(t *testing.T) {
 		t.Errorf("a tcp listener without TLS was accepted")
 	}
 }
+
+// enforce.api and enforce.redactEnv are the proxy's: its flags override
+// the file, and the plugin ignores both with a warning.
+func TestEnforceAPISettings(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "ro.yaml")
+	if err := os.WriteFile(file, []byte("enforce:\n  api: read-only\n  redactEnv: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		f          enforceFlags
+		api        string
+		redact     bool
+		warnIgnore bool
+	}{
+		{"proxy, the file's", enforceFlags{config: file, proxy: true}, "read-only", true, false},
+		{"proxy, --api full", enforceFlags{config: file, proxy: true, api: "full"}, "full", true, false},
+		{"plugin", enforceFlags{config: file}, "full", false, true},
+		{"proxy, flags only", enforceFlags{config: filepath.Join(dir, "none.yaml"), proxy: true, api: "READ-ONLY", redactEnv: true}, "read-only", true, false},
+	} {
+		if err := os.WriteFile(filepath.Join(dir, "none.yaml"), []byte("enforce:\n  mode: enforce\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var log bytes.Buffer
+		tc.f.logLevel = "info"
+		ps, err := setupPolicy(Streams{Out: &bytes.Buffer{}, Err: &log}, tc.f, "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		d, err := ps.load()
+		ps.cli.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if d.API() != tc.api || d.RedactsEnv() != tc.redact {
+			t.Errorf("%s: api %s redactEnv %v, want %s %v", tc.name, d.API(), d.RedactsEnv(), tc.api, tc.redact)
+		}
+		if got := strings.Contains(log.String(), "apply to the proxy only"); got != tc.warnIgnore {
+			t.Errorf("%s: warning logged %v: %s", tc.name, got, log.String())
+		}
+	}
+	if _, err := setupPolicy(Streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}, enforceFlags{logLevel: "info", api: "readonly", proxy: true}, ""); err == nil || !strings.Contains(err.Error(), "--api") {
+		t.Errorf("--api readonly: %v", err)
+	}
+	if code := Main(context.Background(), []string{"enforce", "proxy", "--listen", "unix://" + filepath.Join(dir, "x.sock"), "--api", "writable"}, Streams{Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}); code == 0 {
+		t.Errorf("--api writable was accepted")
+	}
+}

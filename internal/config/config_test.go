@@ -96,6 +96,8 @@ func TestErrorsHaveLines(t *testing.T) {
 		{"enforce:\n  rules:\n    root-user: block\n", 3, "deny, warn or off"},
 		{"enforce:\n  exempt:\n    image: [x]\n", 3, "unknown key"},
 		{"enforce:\n  allowBuilds: perhaps\n", 2, "true or false"},
+		{"enforce:\n  api: readonly\n", 2, "full or read-only"},
+		{"enforce:\n  redactEnv: yes please\n", 2, "true or false"},
 		{"disable: [\n", 0, ""},
 	} {
 		_, err := Parse("c.yaml", []byte(tc.src))
@@ -154,5 +156,22 @@ func TestImageSignature(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), line) {
 			t.Errorf("%q: error %v, want one starting %s", src, err, line)
 		}
+	}
+}
+
+func TestEnforceAPIProfile(t *testing.T) {
+	c, err := Parse("t.yaml", []byte("enforce:\n  api: Read-Only\n  redactEnv: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Enforce.API != APIReadOnly || !c.Enforce.RedactEnv {
+		t.Errorf("parsed %+v", c.Enforce)
+	}
+	c, err = Parse("t.yaml", []byte("enforce:\n  mode: warn\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Enforce.API != "" || c.Enforce.RedactEnv {
+		t.Errorf("defaults: %+v", c.Enforce)
 	}
 }

@@ -90,5 +90,7 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   allowPlugins: false
 #   allowArchiveWrites: false
 #   maxBody: 4m
+#   api: full                   # the proxy only: full, or read-only for monitoring tools
+#   redactEnv: false            # the proxy only: environment values replaced in inspect answers
 #   exempt: {images: [], users: []}
 `

@@ -60,7 +60,10 @@ func (d *Decider) finish(dec *Decision, j *judgement) {
 	for _, v := range j.vs {
 		deny = deny || v.Deny
 	}
-	dec.Allow = !deny || d.mode != "enforce"
+	// Warn and audit modes let violations through to try a policy out; a
+	// read-only socket is handed to tools that must never write, so every
+	// denial on it holds in every mode.
+	dec.Allow = !deny || d.mode != "enforce" && !d.readOnly
 	if deny {
 		dec.Msg = message(j.vs)
 	}

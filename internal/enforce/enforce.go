@@ -84,6 +84,8 @@ type Decider struct {
 	self    string
 	maxBody int64
 	images  Images
+	// readOnly: the read-only API profile (enforce.api: read-only).
+	readOnly bool
 }
 
 // New returns a Decider; images may be nil (users then unknown).
@@ -100,6 +102,7 @@ func New(s Settings, images Images) *Decider {
 	if d.min == "" {
 		d.min = rules.High
 	}
+	d.readOnly = s.Config.API == config.APIReadOnly
 	d.maxBody = s.Config.MaxBody
 	if d.maxBody <= 0 {
 		d.maxBody = DefaultMaxBody
@@ -124,6 +127,17 @@ func enforcePolicy(cfg rules.Config) *policy.Policy {
 // Mode is enforce, warn or audit.
 func (d *Decider) Mode() string { return d.mode }
 
+// API is the proxy's API profile: full or read-only.
+func (d *Decider) API() string {
+	if d.readOnly {
+		return config.APIReadOnly
+	}
+	return config.APIFull
+}
+
+// RedactsEnv reports whether the proxy redacts environment values.
+func (d *Decider) RedactsEnv() bool { return d.cfg.RedactEnv }
+
 // Decide judges one AuthZReq. It never panics on hostile input and denies
 // whatever it cannot judge.
 func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
@@ -144,6 +158,12 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 		return
 	}
 	dec.Route = t.path
+	if d.readOnly && j.readOnly(r.RequestMethod, t) {
+		if t.route != nil {
+			dec.Route = t.route.pattern
+		}
+		return
+	}
 	if t.route == nil {
 		j.failClosed("route-not-allowed", "%s %s is not on dockguard's allow-list", r.RequestMethod, truncate(t.path, 80))
 		return

@@ -52,7 +52,7 @@ func NewMetrics() *Metrics {
 
 // Observe records a decision (Plugin.Observe).
 func (m *Metrics) Observe(d *Decider, dec *Decision) {
-	m.decisions.WithLabelValues(d.Outcome(dec), dec.Route).Inc()
+	m.decisions.WithLabelValues(d.Outcome(dec), routeLabel(dec.Route)).Inc()
 	for _, v := range dec.Violations {
 		denied := "false"
 		if v.Deny && d.mode == "enforce" {
@@ -61,6 +61,30 @@ func (m *Metrics) Observe(d *Decider, dec *Decision) {
 		m.rules.WithLabelValues(v.Rule, denied).Inc()
 	}
 	m.latency.Observe(dec.Latency.Seconds())
+}
+
+// unknownRoute is the one route label of every request that names no
+// route of the allow-list.
+const unknownRoute = "unknown"
+
+// routePatterns are the allow-list's route templates: the only route
+// labels besides unknownRoute.
+var routePatterns = func() map[string]bool {
+	m := make(map[string]bool, len(routes))
+	for _, r := range routes {
+		m[r.pattern] = true
+	}
+	return m
+}()
+
+// routeLabel bounds the route label: a decision names its route template,
+// or the path it was sent, which the client chooses; one label per path
+// sent would grow the series without bound.
+func routeLabel(route string) string {
+	if routePatterns[route] {
+		return route
+	}
+	return unknownRoute
 }
 
 // Reloaded records a reload (Reloader.Observe).

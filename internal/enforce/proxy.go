@@ -45,6 +45,9 @@ type Proxy struct {
 	Dial func(ctx context.Context) (net.Conn, error)
 	// Log receives connection errors (at debug level).
 	Log *slog.Logger
+	// BodyTimeout bounds the reading of a judged body; 0 is
+	// BodyReadTimeout.
+	BodyTimeout time.Duration
 
 	once   sync.Once
 	srv    *http.Server
@@ -55,11 +58,13 @@ type Proxy struct {
 	mu       sync.Mutex
 	closed   bool
 	hijacked map[*hijackedConn]struct{} // switched connections, which http.Server does not track
+	bodies   chan struct{}              // slots for judged bodies being read
 }
 
 func (p *Proxy) init() {
 	p.once.Do(func() {
 		p.ctx, p.cancel = context.WithCancel(context.Background())
+		p.bodies = make(chan struct{}, MaxBodiesInFlight)
 		tr := &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.Dial(ctx) },
 			// Never a proxy from the environment, never gzip added to a
@@ -80,11 +85,12 @@ func (p *Proxy) init() {
 			errLog = slog.NewLogLogger(p.Log.Handler(), slog.LevelDebug)
 		}
 		p.rp = &httputil.ReverseProxy{
-			Rewrite:       p.rewrite,
-			Transport:     &gate{p: p, next: tr},
-			FlushInterval: -1, // streams (logs -f, events, stats) as they come
-			ErrorHandler:  p.upstreamError,
-			ErrorLog:      errLog,
+			Rewrite:        p.rewrite,
+			Transport:      &gate{p: p, next: tr},
+			FlushInterval:  -1, // streams (logs -f, events, stats) as they come
+			ErrorHandler:   p.upstreamError,
+			ModifyResponse: p.modifyResponse,
+			ErrorLog:       errLog,
 		}
 		protos := new(http.Protocols)
 		protos.SetHTTP1(true)
@@ -156,6 +162,9 @@ type exchange struct {
 	// unread: a streamed body is still on the connection; an answer
 	// that does not forward it closes the connection.
 	unread bool
+	// redact: where the answer holds environment values to replace
+	// (enforce.redactEnv), nil for none.
+	redact *envRedaction
 }
 
 type exchangeKey struct{}
@@ -200,14 +209,18 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// As dockerd gives it to plugins under --tlsverify.
 		ex.user, ex.authn = r.TLS.PeerCertificates[0].Subject.CommonName, "TLS"
 	}
-	if t, err := parseTarget(r.Method, ex.url.RequestURI()); err == nil && ReadsBody(t) {
+	t, terr := parseTarget(r.Method, ex.url.RequestURI())
+	if terr == nil && ex.d.cfg.RedactEnv {
+		ex.redact = envRedactionFor(r.Method, t)
+	}
+	if terr == nil && ReadsBody(t) {
 		// net/http has undone the framing (length or chunks); the bytes
 		// read are the bytes judged and the bytes forwarded.
 		if r.ContentLength > ex.d.maxBody {
 			p.tooLarge(w, r, ex.d, t, fmt.Sprintf("a body of %d bytes is over the %d-byte cap", r.ContentLength, ex.d.maxBody))
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, ex.d.maxBody))
+		body, err := p.readBody(w, r, ex.d.maxBody)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -227,6 +240,36 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(&proxyWriter{ResponseWriter: w, p: p}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
 }
 
+// BodyReadTimeout bounds how long a judged body may take to arrive
+// (Proxy.BodyTimeout overrides it), and MaxBodiesInFlight how many are
+// read at once: a client that sends 4 MiB and stalls, on many
+// connections, would otherwise hold that memory for as long as it likes.
+const (
+	BodyReadTimeout   = 30 * time.Second
+	MaxBodiesInFlight = 64
+)
+
+// readBody reads a judged body under the read deadline, holding one of
+// MaxBodiesInFlight slots meanwhile.
+func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	select {
+	case p.bodies <- struct{}{}:
+		defer func() { <-p.bodies }()
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	rc := http.NewResponseController(w)
+	timeout := p.BodyTimeout
+	if timeout <= 0 {
+		timeout = BodyReadTimeout
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(timeout))
+	// The deadline would end a stream this request switches to (exec
+	// start, attach): lift it once the body is in.
+	defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+}
+
 func (p *Proxy) tooLarge(w http.ResponseWriter, r *http.Request, d *Decider, t *target, why string) {
 	dec := Decision{Method: r.Method, Route: t.route.pattern, Msg: "body-too-large: " + why}
 	LogDecision(p.Plugin.log, d, &dec)
@@ -242,6 +285,10 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 	}
 	u := *ex.url
 	pr.Out.URL = &u
+	if ex.redact != nil {
+		// The answer is read to be redacted: ask for it unencoded.
+		pr.Out.Header.Del("Accept-Encoding")
+	}
 	if ex.read {
 		body := ex.body
 		pr.Out.ContentLength = int64(len(body))
@@ -324,6 +371,21 @@ func (g *gate) RoundTrip(out *http.Request) (*http.Response, error) {
 	return g.next.RoundTrip(out)
 }
 
+// modifyResponse redacts the answers that carry environment values.
+func (p *Proxy) modifyResponse(res *http.Response) error {
+	if res.Request == nil {
+		return errNoExchange
+	}
+	ex := exchangeOf(res.Request.Context())
+	if ex == nil {
+		return errNoExchange
+	}
+	if ex.redact == nil || res.StatusCode != http.StatusOK {
+		return nil
+	}
+	return ex.redact.apply(res)
+}
+
 // upstreamError answers a denial, or a request the daemon did not answer.
 func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
 	ex := exchangeOf(r.Context())
@@ -331,6 +393,12 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	if errors.As(err, &den) {
 		// An unread streamed body cannot be skipped safely: close.
 		refuse(w, http.StatusForbidden, den.Error(), ex != nil && ex.unread)
+		return
+	}
+	var red *redactError
+	if errors.As(err, &red) {
+		p.logf("proxy: %s %s: %v", r.Method, r.URL.RequestURI(), err)
+		refuse(w, http.StatusBadGateway, "dockguard: "+red.Error()+" (enforce.redactEnv)", true)
 		return
 	}
 	p.logf("proxy: %s %s: %v", r.Method, r.URL.RequestURI(), err)

@@ -750,3 +750,37 @@ func TestProxyForwardsWhatItJudged(t *testing.T) {
 		}
 	}
 }
+
+// A judged body that stalls is answered with an error once the body
+// timeout passes, so slow clients cannot hold the proxy's memory; nothing
+// reaches the upstream (there is none here).
+func TestProxyStalledBody(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "dg.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialed := make(chan struct{}, 1)
+	p := &Proxy{Plugin: NewPlugin(newDecider(config.Enforce{}), slog.New(slog.DiscardHandler)), BodyTimeout: 300 * time.Millisecond,
+		Dial: func(context.Context) (net.Conn, error) { dialed <- struct{}{}; return nil, errors.New("no upstream") }}
+	go func() { _ = p.Serve(l) }()
+	t.Cleanup(func() { l.Close(); p.Close() })
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, "POST /v1.41/containers/create HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{\"Image\":"); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || !strings.Contains(line, " 400 ") {
+		t.Fatalf("stalled body: got %q, %v; want a 400 once the body timeout passed", line, err)
+	}
+	select {
+	case <-dialed:
+		t.Fatal("a request whose body never arrived reached the upstream")
+	default:
+	}
+}
