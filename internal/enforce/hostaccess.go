@@ -108,7 +108,17 @@ var memoryDevices = map[string]bool{"/dev/mem": true, "/dev/kmem": true, "/dev/p
 // deviceRisk says why a host device reaches the host ("" for a named
 // character device such as tun, fuse, dri or a serial port).
 func deviceRisk(p string) string {
+	if !path.IsAbs(p) {
+		// The daemon opens it from its own working folder, not dockguard's.
+		return "is a relative path, which the daemon resolves from its own working folder"
+	}
 	clean := path.Clean(p)
+	if clean != "/dev" && !strings.HasPrefix(clean, "/dev/") && clean != "/" {
+		// Only root creates entries under /dev; a path elsewhere can be
+		// a symlink planted (by another container's bind) after the
+		// decision, to a disk.
+		return "is outside /dev: what it names can be replaced after this decision"
+	}
 	if memoryDevices[clean] || strings.HasPrefix(clean, "/dev/cpu/") {
 		return "gives the host's memory, I/O ports or CPU registers"
 	}

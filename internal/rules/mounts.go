@@ -47,10 +47,23 @@ var sensitiveRoots = map[string]bool{
 }
 
 // sensitiveUnder are folders anything below which is sensitive.
-var sensitiveUnder = []string{"/proc/", "/sys/", "/dev/", "/boot/", "/root/", "/var/lib/docker/", "/var/lib/containerd/", "/var/lib/kubelet/", "/etc/kubernetes/", "/etc/docker/", "/etc/ssh/", "/etc/sudoers.d/", "/etc/cron"}
+// The folder itself is as sensitive as what is below it. Besides the
+// daemon's and the kubelet's state: what the host runs as root at boot,
+// login or on a timer (systemd units, cron, PAM, profile scripts), what
+// every process loads (the loader and its libraries), and the runtimes'
+// state and plugin sockets under /run.
+var sensitiveUnder = []string{
+	"/proc/", "/sys/", "/dev/", "/boot/", "/root/", "/var/lib/docker/", "/var/lib/containerd/", "/var/lib/kubelet/",
+	"/etc/kubernetes/", "/etc/docker/", "/etc/ssh/", "/etc/sudoers.d/", "/etc/cron",
+	"/etc/systemd/", "/lib/systemd/", "/usr/lib/systemd/", "/run/systemd/", "/etc/pam.d/", "/etc/profile.d/",
+	"/etc/ld.so.conf.d/", "/etc/modprobe.d/", "/etc/udev/", "/var/spool/cron/", "/usr/local/", "/lib/", "/lib64/",
+	"/usr/lib/", "/usr/lib64/", "/usr/libexec/", "/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/",
+	"/run/docker/", "/run/containerd/", "/var/run/docker/", "/var/run/containerd/",
+}
 
 // sensitiveFiles are single host files that matter.
-var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/gshadow": true, "/etc/sudoers": true, "/etc/passwd": true, "/etc/group": true, "/etc/crontab": true}
+var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/gshadow": true, "/etc/sudoers": true, "/etc/passwd": true, "/etc/group": true, "/etc/crontab": true,
+	"/etc/ld.so.preload": true, "/etc/ld.so.conf": true, "/etc/environment": true, "/etc/profile": true, "/etc/bash.bashrc": true}
 
 // underAny reports whether p is one of the paths or below one of them.
 func underAny(p string, paths []string) bool {
@@ -71,7 +84,7 @@ func sensitivePath(src string) bool {
 		return true
 	}
 	for _, p := range sensitiveUnder {
-		if strings.HasPrefix(src, p) {
+		if strings.HasPrefix(src, p) || src == strings.TrimSuffix(p, "/") {
 			return true
 		}
 	}
