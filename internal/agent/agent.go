@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -59,6 +60,47 @@ type Options struct {
 	MissingHostFiles []HostFile
 	// Logger receives the agent's logs; nil discards them.
 	Logger *slog.Logger
+	// OnSync, when set, is called after every completed audit with the
+	// previous audit's document (nil after the first) and the new one, so
+	// a caller can tell what changed without a loop of its own. Calls are
+	// serialized and made from the audit's goroutine, so a slow callback
+	// delays the next audit; the documents are shared and must not be
+	// changed.
+	OnSync func(prev, cur *report.Document)
+	// OnNotice, when set, is told at once of what the event stream shows
+	// before any audit (restart storms, OOM kills) and of the engine lost
+	// and found again. It is called from the agent's loop: it must return
+	// quickly.
+	OnNotice func(Notice)
+}
+
+// NoticeKind is what a Notice reports.
+type NoticeKind int
+
+const (
+	// NoticeStorm: a container began a restart storm.
+	NoticeStorm NoticeKind = iota + 1
+	// NoticeOOM: the out-of-memory killer killed a container.
+	NoticeOOM
+	// NoticeEngineLost: the engine stopped answering or its event stream
+	// broke; the findings are stale until NoticeEngineBack. Told once an
+	// outage, not on every failed reconnect.
+	NoticeEngineLost
+	// NoticeEngineBack: the agent reconnected and a full audit completed.
+	NoticeEngineBack
+)
+
+// Notice is one thing an OnNotice callback is told.
+type Notice struct {
+	Kind NoticeKind
+	Time time.Time
+	// Container is the container's name, for storms and OOM kills.
+	Container string
+	// Deaths within Window made the storm.
+	Deaths int
+	Window time.Duration
+	// Reason is why the engine was lost.
+	Reason string
 }
 
 // Defaults for Options.
@@ -123,7 +165,9 @@ type Agent struct {
 	up, synced bool
 	down       string
 	downSince  time.Time
-	storms     *storms
+	// toldDown: OnNotice was told of the current outage.
+	toldDown bool
+	storms   *storms
 }
 
 // state is what the last complete audit found, with what the metrics need
@@ -207,17 +251,23 @@ func (a *Agent) host() string {
 	return "default engine"
 }
 
+// followedActions are the event actions that call for an audit.
+var followedActions = []events.Action{
+	events.ActionCreate, events.ActionStart, events.ActionUpdate, events.ActionDie, events.ActionOOM,
+	events.ActionDestroy, events.ActionRename, events.ActionConnect, events.ActionDisconnect, events.ActionReload,
+	events.ActionRemove,
+}
+
 // eventFilters are the events that change what the rules judge: a
-// container's configuration or state, which networks it is on, the
-// daemon's configuration. Everything else (exec, attach, health status,
-// image pulls) is left on the engine's side of the socket.
+// container's configuration or state, which networks it is on, a Swarm
+// service's specification (create, update, remove: a manager's audit
+// judges services), the daemon's configuration. Everything else (exec,
+// attach, health status, image pulls) is left on the engine's side of the
+// socket.
 func eventFilters() client.Filters {
 	f := make(client.Filters)
-	f.Add("type", string(events.ContainerEventType), string(events.NetworkEventType), string(events.DaemonEventType))
-	for _, e := range []events.Action{
-		events.ActionCreate, events.ActionStart, events.ActionUpdate, events.ActionDie, events.ActionOOM,
-		events.ActionDestroy, events.ActionRename, events.ActionConnect, events.ActionDisconnect, events.ActionReload,
-	} {
+	f.Add("type", string(events.ContainerEventType), string(events.NetworkEventType), string(events.ServiceEventType), string(events.DaemonEventType))
+	for _, e := range followedActions {
 		f.Add("event", string(e))
 	}
 	return f
@@ -229,7 +279,7 @@ func (a *Agent) session(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cli, err := engine.Client(ep)
+	cli, err := eventsClient(ep)
 	if err != nil {
 		return fmt.Errorf("%w: %v", engine.ErrUnreachable, err)
 	}
@@ -353,8 +403,16 @@ func (a *Agent) sync(ctx context.Context, ep engine.Endpoint, reason string, sin
 	}
 	st := a.newState(snap, report.Build(res))
 	a.mu.Lock()
+	prev := a.state
 	a.state = st
 	a.mu.Unlock()
+	if a.opts.OnSync != nil {
+		var pd *report.Document
+		if prev != nil {
+			pd = prev.doc
+		}
+		a.opts.OnSync(pd, st.doc)
+	}
 	a.storms.keep(st.names, t0)
 	a.metrics.auditDuration.Observe(took.Seconds())
 	attrs := []any{"reason", reason, "took", took.Round(time.Millisecond), "containers", st.containers, "findings", len(st.doc.Findings)}
@@ -433,10 +491,12 @@ func (a *Agent) observe(m events.Message, now time.Time) {
 		if a.storms.die(m.Actor.ID, name, now) {
 			a.metrics.stormsTotal.Inc()
 			a.log.Warn("restart storm", "container", name, "deaths", a.opts.StormRestarts, "window", a.opts.StormWindow)
+			a.notice(Notice{Kind: NoticeStorm, Time: now, Container: name, Deaths: a.opts.StormRestarts, Window: a.opts.StormWindow})
 		}
 	case events.ActionOOM:
 		a.metrics.ooms.Inc()
 		a.log.Warn("container OOM-killed", "container", name)
+		a.notice(Notice{Kind: NoticeOOM, Time: now, Container: name})
 	case events.ActionDestroy:
 		a.storms.forget(m.Actor.ID)
 	}
@@ -445,32 +505,46 @@ func (a *Agent) observe(m events.Message, now time.Time) {
 // eventAction keeps the action label to the actions asked for, so a daemon
 // that sends more cannot grow the series.
 func eventAction(a events.Action) string {
-	switch a {
-	case events.ActionCreate, events.ActionStart, events.ActionUpdate, events.ActionDie, events.ActionOOM,
-		events.ActionDestroy, events.ActionRename, events.ActionConnect, events.ActionDisconnect, events.ActionReload:
+	if slices.Contains(followedActions, a) {
 		return string(a)
 	}
 	return "other"
 }
 
+func (a *Agent) notice(n Notice) {
+	if a.opts.OnNotice != nil {
+		a.opts.OnNotice(n)
+	}
+}
+
 func (a *Agent) setUp() {
 	a.mu.Lock()
 	was := a.up && a.synced
-	a.up, a.synced, a.down = true, true, ""
+	told := a.toldDown
+	a.up, a.synced, a.down, a.toldDown = true, true, "", false
 	a.mu.Unlock()
 	if !was {
 		a.log.Info("engine synced", "engine", a.host())
+	}
+	if told {
+		a.notice(Notice{Kind: NoticeEngineBack, Time: time.Now()})
 	}
 }
 
 func (a *Agent) setDown(err error) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if a.up || a.down == "" {
 		a.downSince = time.Now()
 	}
 	a.up, a.synced = false, false
 	a.down = err.Error()
+	tell := !a.toldDown
+	a.toldDown = true
+	since := a.downSince
+	a.mu.Unlock()
+	if tell {
+		a.notice(Notice{Kind: NoticeEngineLost, Time: since, Reason: err.Error()})
+	}
 }
 
 // Health is the agent's view of its engine, for /healthz and tests.

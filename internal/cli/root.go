@@ -59,7 +59,7 @@ func NewRoot(s Streams) *cobra.Command {
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.AddCommand(newAuditCmd(s), newRulesCmd(s), newExplainCmd(s), newVersionCmd(s), newInitCmd(s), newEnforceCmd(s), newHardenCmd(s))
-	root.AddCommand(newAgentCmd(s))
+	root.AddCommand(newAgentCmd(s), newWatchCmd(s))
 	return root
 }
 
