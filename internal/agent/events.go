@@ -1,16 +1,11 @@
 package agent
 
 import (
-	"crypto/tls"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/docker/cli/cli/connhelper"
-	"github.com/docker/go-connections/sockets"
-	"github.com/docker/go-connections/tlsconfig"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/moby/moby/client"
 )
@@ -32,41 +27,10 @@ var errEventTooLarge = fmt.Errorf("an event message exceeds %d KiB", MaxEventMes
 // message instead, and that needs the response body, which only a client
 // built on a transport of the agent's own can reach.
 func eventsClient(ep engine.Endpoint) (*client.Client, error) {
-	tr := &http.Transport{MaxIdleConns: 2, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
-	host, scheme := ep.Host, "http"
-	if strings.HasPrefix(host, "ssh://") {
-		helper, err := connhelper.GetConnectionHelper(host)
-		if err != nil {
-			return nil, err
-		}
-		if helper == nil {
-			return nil, fmt.Errorf("no connection helper for %s", host)
-		}
-		tr.DialContext = helper.Dialer
-		host = helper.Host
-	} else {
-		u, err := client.ParseHostURL(host)
-		if err != nil {
-			return nil, err
-		}
-		if err := sockets.ConfigureTransport(tr, u.Scheme, u.Host); err != nil {
-			return nil, err
-		}
-		t := ep.TLS
-		if t.Verify || t.CACert != "" || t.Cert != "" || t.Key != "" {
-			cfg, err := tlsconfig.Client(tlsconfig.Options{
-				CAFile: t.CACert, CertFile: t.Cert, KeyFile: t.Key,
-				InsecureSkipVerify: !t.Verify, ExclusiveRootPools: true, MinVersion: tls.VersionTLS12,
-			})
-			if err != nil {
-				return nil, fmt.Errorf("TLS: %w", err)
-			}
-			tr.TLSClientConfig = cfg
-			scheme = "https"
-		}
-	}
-	hc := &http.Client{Transport: eventCap{base: tr, max: MaxEventMessage}, CheckRedirect: client.CheckRedirect}
-	return client.New(client.WithHost(host), client.WithHTTPClient(hc), client.WithScheme(scheme), client.WithUserAgent("dockguard"))
+	c, _, err := engine.NewClient(ep, 2, func(base http.RoundTripper) http.RoundTripper {
+		return eventCap{base: base, max: MaxEventMessage}
+	})
+	return c, err
 }
 
 // eventCap caps each message of an /events answer. Every encoding the

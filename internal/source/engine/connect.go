@@ -192,10 +192,21 @@ func (b *cappedBody) Close() error { return b.rc.Close() }
 // every request shares a pool sized for the audit's concurrency and every
 // response is capped.
 func connect(ep Endpoint, opts Options) (*client.Client, *http.Transport, error) {
+	return NewClient(ep, opts.Concurrency+2, func(base http.RoundTripper) http.RoundTripper {
+		return &cappedTransport{base: base, max: opts.MaxResponse}
+	})
+}
+
+// NewClient builds an API client for an endpoint (unix, tcp with its TLS
+// settings, or ssh through the docker CLI's connection helper) on a
+// transport of its own with pool idle connections; wrap, when not nil,
+// wraps that transport, which is how a caller reaches response bodies
+// (to cap them).
+func NewClient(ep Endpoint, pool int, wrap func(http.RoundTripper) http.RoundTripper) (*client.Client, *http.Transport, error) {
 	host := ep.Host
 	tr := &http.Transport{
-		MaxIdleConns:        opts.Concurrency + 2,
-		MaxIdleConnsPerHost: opts.Concurrency + 2,
+		MaxIdleConns:        pool,
+		MaxIdleConnsPerHost: pool,
 		IdleConnTimeout:     30 * time.Second,
 	}
 	scheme := "http"
@@ -232,7 +243,11 @@ func connect(ep Endpoint, opts Options) (*client.Client, *http.Transport, error)
 			scheme = "https"
 		}
 	}
-	hc := &http.Client{Transport: &cappedTransport{base: tr, max: opts.MaxResponse}, CheckRedirect: client.CheckRedirect}
+	var rt http.RoundTripper = tr
+	if wrap != nil {
+		rt = wrap(tr)
+	}
+	hc := &http.Client{Transport: rt, CheckRedirect: client.CheckRedirect}
 	c, err := client.New(client.WithHost(host), client.WithHTTPClient(hc), client.WithScheme(scheme), client.WithUserAgent("dockguard"))
 	if err != nil {
 		return nil, nil, err
