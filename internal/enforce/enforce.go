@@ -168,6 +168,12 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 		j.failClosed("route-not-allowed", "%s %s is not on dockguard's allow-list", r.RequestMethod, truncate(t.path, 80))
 		return
 	}
+	if d.cfg.RedactEnv && t.route.pattern == "/containers/{id}/top" {
+		if why := topArgsRisk(t.query.Get("ps_args")); why != "" {
+			j.failClosed("redact-env", "%s (enforce.redactEnv)", why)
+			return
+		}
+	}
 	dec.Route = t.route.pattern
 	if t.version != "" && versionBelow(t.version, 1, 24) {
 		// Before 1.24 a start carried a HostConfig the daemon applied;

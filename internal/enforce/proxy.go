@@ -59,12 +59,14 @@ type Proxy struct {
 	closed   bool
 	hijacked map[*hijackedConn]struct{} // switched connections, which http.Server does not track
 	bodies   chan struct{}              // slots for judged bodies being read
+	rewrites chan struct{}              // slots for answers held for redaction
 }
 
 func (p *Proxy) init() {
 	p.once.Do(func() {
 		p.ctx, p.cancel = context.WithCancel(context.Background())
 		p.bodies = make(chan struct{}, MaxBodiesInFlight)
+		p.rewrites = make(chan struct{}, MaxRewritesInFlight)
 		tr := &http.Transport{
 			DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) { return p.Dial(ctx) },
 			// Never a proxy from the environment, never gzip added to a
@@ -95,12 +97,15 @@ func (p *Proxy) init() {
 		protos := new(http.Protocols)
 		protos.SetHTTP1(true)
 		p.srv = &http.Server{
-			Handler:                      p,
-			Protocols:                    protos,
-			TLSNextProto:                 map[string]func(*http.Server, *tls.Conn, http.Handler){},
-			MaxHeaderBytes:               maxHead,
-			ReadHeaderTimeout:            10 * time.Second, // also bounds the TLS handshake
-			DisableGeneralOptionsHandler: true,             // OPTIONS * is judged (denied) like any request
+			Handler:           p,
+			Protocols:         protos,
+			TLSNextProto:      map[string]func(*http.Server, *tls.Conn, http.Handler){},
+			MaxHeaderBytes:    maxHead,
+			ReadHeaderTimeout: 10 * time.Second, // also bounds the TLS handshake
+			// Idle keep-alive connections cost memory each; streams are
+			// not idle (hijacked or mid-response).
+			IdleTimeout:                  2 * time.Minute,
+			DisableGeneralOptionsHandler: true, // OPTIONS * is judged (denied) like any request
 			BaseContext:                  func(net.Listener) context.Context { return p.ctx },
 			ErrorLog:                     errLog,
 			// No ReadTimeout or WriteTimeout: logs, events and attach
@@ -210,8 +215,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex.user, ex.authn = r.TLS.PeerCertificates[0].Subject.CommonName, "TLS"
 	}
 	t, terr := parseTarget(r.Method, ex.url.RequestURI())
-	if terr == nil && ex.d.cfg.RedactEnv {
-		ex.redact = envRedactionFor(r.Method, t)
+	if terr == nil && (ex.d.cfg.RedactEnv || ex.d.readOnly) {
+		if ex.redact = answerRewrite(r.Method, t, ex.d.cfg.RedactEnv, ex.d.readOnly); ex.redact != nil {
+			// The rewritten answer is held in memory until the client
+			// reads it: one that never does is cut.
+			_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(RewriteWriteTimeout))
+		}
 	}
 	if terr == nil && ReadsBody(t) {
 		// net/http has undone the framing (length or chunks); the bytes
@@ -247,14 +256,23 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 const (
 	BodyReadTimeout   = 30 * time.Second
 	MaxBodiesInFlight = 64
+	// MaxRewritesInFlight answers are held at once for redaction, each
+	// for at most RewriteWriteTimeout while the client reads it.
+	MaxRewritesInFlight = 8
+	RewriteWriteTimeout = 60 * time.Second
 )
 
 // readBody reads a judged body under the read deadline, holding one of
 // MaxBodiesInFlight slots meanwhile.
 func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	wait := time.NewTimer(BodyReadTimeout)
+	defer wait.Stop()
 	select {
 	case p.bodies <- struct{}{}:
 		defer func() { <-p.bodies }()
+	case <-wait.C:
+		// Slow clients hold every slot: refused, not queued without end.
+		return nil, errors.New("the proxy is busy reading other request bodies; try again")
 	case <-r.Context().Done():
 		return nil, r.Context().Err()
 	}
@@ -383,7 +401,37 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	if ex.redact == nil || res.StatusCode != http.StatusOK {
 		return nil
 	}
-	return ex.redact.apply(res)
+	// At most MaxRewritesInFlight answers are held for rewriting, each
+	// until the client has it (the body's Close, after the copy).
+	timer := time.NewTimer(BodyReadTimeout)
+	defer timer.Stop()
+	select {
+	case p.rewrites <- struct{}{}:
+	case <-timer.C:
+		res.Body.Close()
+		return &redactError{errors.New("the proxy is busy rewriting other answers")}
+	case <-res.Request.Context().Done():
+		res.Body.Close()
+		return res.Request.Context().Err()
+	}
+	if err := ex.redact.apply(res); err != nil {
+		<-p.rewrites
+		return err
+	}
+	res.Body = &releaseOnClose{ReadCloser: res.Body, slot: p.rewrites}
+	return nil
+}
+
+// releaseOnClose frees a rewrite slot when the answer's body is closed.
+type releaseOnClose struct {
+	io.ReadCloser
+	slot chan struct{}
+	once sync.Once
+}
+
+func (r *releaseOnClose) Close() error {
+	r.once.Do(func() { <-r.slot })
+	return r.ReadCloser.Close()
 }
 
 // upstreamError answers a denial, or a request the daemon did not answer.

@@ -50,7 +50,7 @@ var readOnlyWhy = map[string]string{
 	"HEAD /containers/{id}/archive":  "it reads files of a container (docker cp)",
 	"GET /containers/{id}/attach/ws": "it attaches to a container's standard streams, stdin included",
 	"GET /containers/{id}/changes":   "it lists a container's file changes, which no monitoring tool needs",
-	"GET /exec/{id}/json":            "an exec's command line may carry secrets",
+	"GET /exec/{id}/json":            "no monitoring tool needs it (an exec's command line is also in /events and top)",
 	"GET /images/get":                "it exports images",
 	"GET /images/search":             "it queries a registry",
 	"GET /distribution/{*}":          "it asks a registry, with the credentials the client forwards",
@@ -75,6 +75,11 @@ func readOnlyRefusal(method string, t *target) string {
 		return "it is not on dockguard's allow-list"
 	}
 	key := method + " " + t.route.pattern
+	if key == "GET /containers/{id}/top" {
+		if why := topArgsRisk(t.query.Get("ps_args")); why != "" {
+			return why
+		}
+	}
 	if readOnlyRoutes[key] {
 		if t.route.pattern == "/images/{*}" && !readOnlyImage(t.params["*"]) {
 			return "only image inspect (/images/NAME/json) is read: history shows build commands, get exports the image"
@@ -103,4 +108,42 @@ func (j *judgement) readOnly(method string, t *target) bool {
 	j.vs = append(j.vs, Violation{Rule: r.ID, Slug: r.Slug, Check: "read-only-api", Severity: r.Severity, Deny: true,
 		Message: "read-only-api: " + method + " " + truncate(route, 80) + " is refused by the read-only API (enforce.api: " + config.APIReadOnly + ", --api " + config.APIReadOnly + "): " + why})
 	return true
+}
+
+// topFields are the ps fields a top request may ask for: what a process
+// is, who runs it and what it costs. None prints the environment.
+var topFields = map[string]bool{
+	"pid": true, "ppid": true, "pgid": true, "sid": true, "uid": true, "euid": true, "ruid": true, "suid": true,
+	"user": true, "euser": true, "ruser": true, "gid": true, "egid": true, "group": true, "comm": true, "args": true,
+	"cmd": true, "command": true, "etime": true, "etimes": true, "time": true, "stime": true, "start": true, "stat": true,
+	"pcpu": true, "%cpu": true, "pmem": true, "%mem": true, "rss": true, "vsz": true, "tty": true, "c": true, "nlwp": true,
+}
+
+// topArgsRisk says why a top request's ps_args are refused where env
+// values are hidden ("" when they pass): ps's BSD options (words without
+// a dash) include e, which prints every process's environment, so only
+// -e, -f, -A and -o with fields from topFields pass. The daemon's default
+// (no ps_args) is -ef.
+func topArgsRisk(args string) string {
+	w := strings.Fields(args)
+	for i := 0; i < len(w); i++ {
+		switch w[i] {
+		case "-e", "-f", "-ef", "-fe", "-A", "-Af":
+			continue
+		case "-o", "-eo", "-Ao", "-ao":
+			if i+1 == len(w) {
+				return "ps_args " + w[i] + " has no field list"
+			}
+			i++
+			for _, f := range strings.Split(w[i], ",") {
+				name, _, _ := strings.Cut(f, "=")
+				if !topFields[strings.ToLower(name)] {
+					return "ps field " + truncate(name, 20) + " is not one dockguard lets through where env values are hidden"
+				}
+			}
+			continue
+		}
+		return "ps_args " + truncate(w[i], 20) + " is refused where env values are hidden: only -e, -f, -A and -o FIELDS pass (BSD options such as e print each process's environment)"
+	}
+	return ""
 }

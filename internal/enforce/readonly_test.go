@@ -278,3 +278,50 @@ func TestRedactRewrite(t *testing.T) {
 		t.Error("a br answer was passed on")
 	}
 }
+
+// ps options that print the environment (BSD e, in any word) are refused
+// where env values are hidden; the default and the agent's pass.
+func TestTopArgsRisk(t *testing.T) {
+	for _, ok := range []string{"", "-ef", "-o pid,euid", "-eo pid,user,args", "-A -o pid=,comm=", "-e -f"} {
+		if why := topArgsRisk(ok); why != "" {
+			t.Errorf("%q refused: %s", ok, why)
+		}
+	}
+	for _, bad := range []string{"axe", "e", "-ef e", "aux", "-o pid,environ", "-o", "-ef -o pid axe", "eww", "-e -o pid e"} {
+		if topArgsRisk(bad) == "" {
+			t.Errorf("%q passes", bad)
+		}
+	}
+	for _, api := range []config.Enforce{{API: config.APIReadOnly}, {RedactEnv: true}} {
+		d := newDecider(api)
+		if dec := d.Decide(context.Background(), req("GET", "/v1.41/containers/c1/top?ps_args=axe", "")); dec.Allow {
+			t.Errorf("%+v: top axe allowed", api)
+		}
+		if dec := d.Decide(context.Background(), req("GET", "/v1.41/containers/c1/top?ps_args=-o+pid%2Ceuid", "")); !dec.Allow {
+			t.Errorf("%+v: the agent's top refused: %s", api, dec.Msg)
+		}
+	}
+}
+
+// Under the read-only API an image inspect loses Parent and
+// ContainerConfig, from which the refused history could be rebuilt.
+func TestReadOnlyImageInspectDropsHistory(t *testing.T) {
+	tg, err := parseTarget("GET", "/v1.41/images/app:1/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw := answerRewrite("GET", tg, false, true)
+	if rw == nil {
+		t.Fatal("no rewrite for image inspect under the read-only API")
+	}
+	out, err := rw.rewrite([]byte(`{"Id":"sha256:1","Parent":"sha256:0","ContainerConfig":{"Cmd":["|1 PASS=x /bin/sh"]},"Config":{"Env":["A=b"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := string(out); strings.Contains(s, "Parent") || strings.Contains(s, "PASS=x") || !strings.Contains(s, `"A=b"`) {
+		t.Errorf("rewritten: %s", s)
+	}
+	if answerRewrite("GET", tg, false, false) != nil {
+		t.Error("a rewrite without read-only or redaction")
+	}
+}

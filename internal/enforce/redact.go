@@ -17,14 +17,36 @@ import (
 const Redacted = "<redacted>"
 
 // maxRedacted caps an answer read whole to be redacted: a service list of
-// a large swarm is a few MiB. A larger answer is refused, never passed on
+// a large swarm is a few MiB (MaxRewritesInFlight bounds how many are
+// held at once). A larger answer is refused, never passed on
 // unredacted.
-const maxRedacted = 64 << 20
+const maxRedacted = 16 << 20
 
 // envRedaction is where the environment sits in one route's answer.
 type envRedaction struct {
 	list  bool       // the answer is an array of such objects
 	paths [][]string // object keys down to an Env array of NAME=value
+	// drop are top-level keys removed from the answer: an image's
+	// Parent and ContainerConfig rebuild its history (build commands,
+	// ARG values) step by step, which the read-only API refuses.
+	drop []string
+}
+
+// answerRewrite returns how the proxy rewrites a route's answer: env
+// values hidden (enforce.redactEnv), and under the read-only API the
+// build history an image inspect carries; nil when neither applies.
+func answerRewrite(method string, t *target, redactEnv, readOnly bool) *envRedaction {
+	var r *envRedaction
+	if redactEnv {
+		r = envRedactionFor(method, t)
+	}
+	if readOnly && method == http.MethodGet && t != nil && t.route != nil && t.route.pattern == "/images/{*}" && readOnlyImage(t.params["*"]) {
+		if r == nil {
+			r = &envRedaction{}
+		}
+		r.drop = []string{"Parent", "ContainerConfig"}
+	}
+	return r
 }
 
 var (
@@ -115,7 +137,7 @@ func (r *envRedaction) apply(res *http.Response) error {
 // their meaning (numbers and strings are copied as they were written).
 func (r *envRedaction) rewrite(body []byte) ([]byte, error) {
 	if !r.list {
-		out, err := redactObject(body, r.paths)
+		out, err := r.redactObject(body)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +148,7 @@ func (r *envRedaction) rewrite(body []byte) ([]byte, error) {
 		return nil, err
 	}
 	for i, it := range items {
-		out, err := redactObject(it, r.paths)
+		out, err := r.redactObject(it)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +159,23 @@ func (r *envRedaction) rewrite(body []byte) ([]byte, error) {
 		return nil, err
 	}
 	return append(out, '\n'), nil
+}
+
+func (r *envRedaction) redactObject(raw json.RawMessage) (json.RawMessage, error) {
+	if len(r.drop) > 0 && !isNull(raw) {
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return nil, err
+		}
+		for _, k := range r.drop {
+			delete(m, k)
+		}
+		var err error
+		if raw, err = marshal(m); err != nil {
+			return nil, err
+		}
+	}
+	return redactObject(raw, r.paths)
 }
 
 func redactObject(raw json.RawMessage, paths [][]string) (json.RawMessage, error) {
