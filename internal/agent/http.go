@@ -18,7 +18,7 @@ import (
 // /healthz.
 func (a *Agent) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.gatherer(), promhttp.HandlerOpts{
 		ErrorLog: slogPrinter{a}, MaxRequestsInFlight: 4, Timeout: 10 * time.Second,
 	}))
 	mux.HandleFunc("GET /report", a.serveReport)

@@ -11,6 +11,8 @@ import (
 // agents (or a test and an agent) never share a series.
 type metrics struct {
 	reg *prometheus.Registry
+	// more are further series served on /metrics (Gather).
+	more prometheus.Gatherers
 
 	audits          *prometheus.CounterVec
 	auditErrors     prometheus.Counter
@@ -61,6 +63,22 @@ func newMetrics(a *Agent) *metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	)
 	return m
+}
+
+// Gather serves g's series on /metrics beside the agent's own: those of
+// an enforcement proxy running in the same process. g must hold no Go or
+// process collector (the agent's registry has them: the scrape would fail
+// on the duplicates). Call it before Handler or Serve.
+func (a *Agent) Gather(g prometheus.Gatherer) {
+	a.metrics.more = append(a.metrics.more, g)
+}
+
+// gatherer is the agent's registry and what Gather added.
+func (m *metrics) gatherer() prometheus.Gatherer {
+	if len(m.more) == 0 {
+		return m.reg
+	}
+	return append(prometheus.Gatherers{m.reg}, m.more...)
 }
 
 // stateCollector turns the current state into series at scrape time, so a

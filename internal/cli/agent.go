@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/dockguard/dockguard/internal/agent"
+	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/enforce"
 	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/dockguard/dockguard/internal/source/engine"
 	"github.com/spf13/cobra"
@@ -36,18 +39,25 @@ type agentOptions struct {
 	logFormat   string
 	// TLS on the listener (the flags above are TLS to the engine).
 	listenCert, listenKey, listenClientCA string
+	// The socket proxy run in the same process (--proxy-listen).
+	proxyListen, proxyUpstream, proxyAPI string
 }
 
 func newAgentCmd(s Streams) *cobra.Command {
 	o := &agentOptions{}
 	cmd := &cobra.Command{
-		Use:   "agent [--listen ADDR] [-H HOST]",
+		Use:   "agent [--listen ADDR] [-H HOST | --proxy-listen unix://PATH]",
 		Short: "Audit one Docker engine continuously and serve its findings as metrics",
 		Long: `Audit the Docker engine at start and again whenever its events say a
 container or network changed, and serve the current findings: /metrics
 (Prometheus), /report (JSON, ?format=sarif for SARIF) and /healthz (200 when
 the findings are current, 503 with the reason otherwise). Runs until SIGTERM
-or SIGINT.`,
+or SIGINT.
+
+With --proxy-listen it also serves dockguard's socket proxy (as
+"dockguard enforce proxy", read-only by default) under the policy of
+--config, follows the engine through that socket unless -H is given, and
+counts the proxy's decisions in its own /metrics.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runAgent(cmd.Context(), s, o)
@@ -70,6 +80,9 @@ or SIGINT.`,
 	f.StringVar(&o.listenCert, "tls-cert", "", "serve HTTPS on --listen with this certificate (PEM; with --tls-key)")
 	f.StringVar(&o.listenKey, "tls-key", "", "the key of --tls-cert (PEM)")
 	f.StringVar(&o.listenClientCA, "tls-client-ca", "", "require client certificates signed by this CA (PEM) on --listen")
+	f.StringVar(&o.proxyListen, "proxy-listen", "", "also serve dockguard's socket proxy on this unix://PATH, and follow the engine through it unless -H is given")
+	f.StringVar(&o.proxyUpstream, "proxy-upstream", "unix:///var/run/docker.sock", "unix://PATH of the daemon the proxy forwards to")
+	f.StringVar(&o.proxyAPI, "proxy-api", config.APIReadOnly, "the proxy's API profile: read-only (the routes monitoring tools read) or full (every route, judged by the policy); overrides enforce.api")
 	cmd.AddCommand(newAgentHealthCmd(s))
 	return cmd
 }
@@ -109,6 +122,12 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 			return fmt.Errorf("listener TLS: %w", err)
 		}
 	}
+	var proxyFlags enforceFlags
+	if o.proxyListen != "" {
+		if proxyFlags, err = agentProxyFlags(o); err != nil {
+			return err
+		}
+	}
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return err
@@ -117,6 +136,12 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 	ep := engine.Endpoint{Host: o.host, TLS: engine.TLS{
 		Verify: o.tlsVerify, CACert: o.tlsCACert, Cert: o.tlsCert, Key: o.tlsKey,
 	}}
+	if o.proxyListen != "" && o.host == "" {
+		// Through its own proxy: the agent's requests are judged like
+		// any client's, so with the read-only profile nothing the agent
+		// sends can change the engine.
+		ep.Host = o.proxyListen
+	}
 	// In a container, the host files the live audit reads on a local
 	// engine are those mounted into it: say which are not.
 	var missing []agent.HostFile
@@ -152,9 +177,68 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 		ln = tls.NewListener(ln, serverTLS)
 		logger.Info("TLS on the listener", "client_certificates", o.listenClientCA != "")
 	}
+	var px *proxyServer
+	if o.proxyListen != "" {
+		if px, err = newProxyServer(s, proxyFlags, logger); err != nil {
+			ln.Close()
+			return fmt.Errorf("--proxy-listen: %w", err)
+		}
+		defer px.ps.cli.Close()
+	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
-	return a.Serve(ctx, ln)
+	if px == nil {
+		return a.Serve(ctx, ln)
+	}
+	return serveAgentWithProxy(ctx, a, ln, px)
+}
+
+// agentProxyFlags checks the --proxy-… flags and turns them into those of
+// `enforce proxy`, whose policy is the agent's --config.
+func agentProxyFlags(o *agentOptions) (enforceFlags, error) {
+	if _, err := unixPath("proxy-listen", o.proxyListen); err != nil {
+		return enforceFlags{}, err
+	}
+	if _, err := unixPath("proxy-upstream", o.proxyUpstream); err != nil {
+		return enforceFlags{}, err
+	}
+	api, err := config.ParseAPI(o.proxyAPI)
+	if err != nil {
+		return enforceFlags{}, fmt.Errorf("--proxy-api: %v", err)
+	}
+	return enforceFlags{
+		config: o.configPath, logLevel: "info", proxy: true,
+		listen: o.proxyListen, upstream: o.proxyUpstream, socketMode: "0660", api: api,
+	}, nil
+}
+
+// serveAgentWithProxy runs the agent and the proxy until ctx ends or
+// either fails. The proxy's decisions and reloads are counted on the
+// agent's /metrics. The agent stops first, so that it does not see its
+// engine vanish with the proxy, then the proxy.
+func serveAgentWithProxy(ctx context.Context, a *agent.Agent, ln net.Listener, px *proxyServer) error {
+	m := enforce.NewMetrics()
+	a.Gather(m.Gatherer())
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	policyDone := keepPolicy(ctx, px.ps, px.plugin, m)
+	proxyErr := make(chan error, 1)
+	go func() {
+		err := px.serve()
+		if err == nil && ctx.Err() == nil {
+			err = errors.New("the proxy stopped serving")
+		}
+		proxyErr <- err
+		cancel()
+	}()
+	err := a.Serve(ctx, ln)
+	cancel()
+	px.shutdown()
+	if perr := <-proxyErr; perr != nil && err == nil && !errors.Is(perr, net.ErrClosed) {
+		err = fmt.Errorf("proxy: %w", perr)
+	}
+	<-policyDone
+	return err
 }
 
 type agentHealthOptions struct {

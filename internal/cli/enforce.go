@@ -153,15 +153,9 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, metricsAddr string, serve func() error, shutdown func()) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
 	var m *enforce.Metrics
 	if metricsAddr != "" {
 		m = enforce.NewMetrics()
-		p.Observe = func(dec *enforce.Decision) { m.Observe(p.Decider(), dec) }
-		r.Observe = m.Reloaded
 		network, addr := "tcp", metricsAddr
 		if path, ok := strings.CutPrefix(metricsAddr, "unix://"); ok {
 			network, addr = "unix", path
@@ -175,9 +169,8 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 		defer msrv.Close()
 		ps.log.Info("metrics serving", "listen", ml.Addr().String())
 	}
-	go r.Run(ctx)
-	checked := checkDaemonVersion(ctx, ps, m)
-	defer func() { stop(); <-checked }()
+	policyDone := keepPolicy(ctx, ps, p, m)
+	defer func() { stop(); <-policyDone }()
 	errc := make(chan error, 1)
 	go func() { errc <- serve() }()
 	select {
@@ -187,6 +180,29 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 	case err := <-errc:
 		return err
 	}
+}
+
+// keepPolicy reloads p's policy on SIGHUP and when its file changes,
+// checks the daemon's version, and records decisions and reloads in m
+// (nil: nowhere), until ctx ends; the channel is closed when all of it has
+// stopped.
+func keepPolicy(ctx context.Context, ps *policySetup, p *enforce.Plugin, m *enforce.Metrics) <-chan struct{} {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
+	if m != nil {
+		p.Observe = func(dec *enforce.Decision) { m.Observe(p.Decider(), dec) }
+		r.Observe = m.Reloaded
+	}
+	checked := checkDaemonVersion(ctx, ps, m)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx)
+		signal.Stop(hup)
+		<-checked
+	}()
+	return done
 }
 
 // checkDaemonVersion logs the daemon's version and warns (log and metric)
@@ -272,62 +288,96 @@ func unixPath(flag, v string) (string, error) {
 }
 
 func runProxy(ctx context.Context, s Streams, f enforceFlags) error {
-	upstream, err := unixPath("upstream", f.upstream)
+	x, err := newProxyServer(s, f, nil)
 	if err != nil {
 		return err
 	}
+	defer x.ps.cli.Close()
+	return serveUntilDone(ctx, x.ps, x.plugin, f.metrics, x.serve, x.shutdown)
+}
+
+// proxyServer is the socket proxy of `enforce proxy`, ready to serve; the
+// agent runs the same one in its own process (--proxy-listen).
+type proxyServer struct {
+	ps     *policySetup
+	plugin *enforce.Plugin
+	px     *enforce.Proxy
+	l      net.Listener
+	socket string // the unix socket to remove at the end ("" on tcp://)
+}
+
+// newProxyServer loads the policy and listens as f says. log, when not
+// nil, replaces the JSON log the flags would make.
+func newProxyServer(s Streams, f enforceFlags, log *slog.Logger) (*proxyServer, error) {
+	upstream, err := unixPath("upstream", f.upstream)
+	if err != nil {
+		return nil, err
+	}
 	mode, err := strconv.ParseUint(f.socketMode, 8, 32)
 	if err != nil || mode > 0o777 {
-		return fmt.Errorf("--socket-mode %q: want an octal mode such as 0660", f.socketMode)
+		return nil, fmt.Errorf("--socket-mode %q: want an octal mode such as 0660", f.socketMode)
 	}
 	var l net.Listener
 	var listen string // the unix socket to remove at the end
 	if addr, ok := strings.CutPrefix(f.listen, "tcp://"); ok {
 		if f.tlsCert == "" || f.tlsKey == "" || f.tlsCA == "" {
-			return errors.New("--listen tcp:// needs --tls-cert, --tls-key and --tls-ca: the API is never served in the clear or to unauthenticated clients")
+			return nil, errors.New("--listen tcp:// needs --tls-cert, --tls-key and --tls-ca: the API is never served in the clear or to unauthenticated clients")
 		}
 		cfg, err := serverTLS(f.tlsCert, f.tlsKey, f.tlsCA)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		tl, err := net.Listen("tcp", addr)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l = tls.NewListener(tl, cfg)
 		listen = ""
 	} else {
 		if listen, err = unixPath("listen", f.listen); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	f.host = f.upstream // image users are asked of the daemon itself
 	ps, err := setupPolicy(s, f, "")
 	if err != nil {
-		return err
+		if l != nil {
+			l.Close()
+		}
+		return nil, err
 	}
-	defer ps.cli.Close()
+	if log != nil {
+		ps.log = log
+	}
 	d, err := ps.load()
+	if err == nil && l == nil {
+		l, err = listenUnix(listen, os.FileMode(mode))
+	}
 	if err != nil {
-		return err
+		ps.cli.Close()
+		if l != nil {
+			l.Close()
+		}
+		return nil, err
 	}
 	p := enforce.NewPlugin(d, ps.log)
-	if l == nil {
-		if l, err = listenUnix(listen, os.FileMode(mode)); err != nil {
-			return err
-		}
-	}
 	px := &enforce.Proxy{Plugin: p, Log: ps.log, Dial: func(ctx context.Context) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
 	}}
 	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "mode", d.Mode(), "api", d.API(), "redactEnv", d.RedactsEnv(), "config", ps.path)
-	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return px.Serve(l) }, func() {
-		l.Close()
-		px.Close()
-		if listen != "" {
-			_ = os.Remove(listen)
-		}
-	})
+	return &proxyServer{ps: ps, plugin: p, px: px, l: l, socket: listen}, nil
+}
+
+func (x *proxyServer) serve() error { return x.px.Serve(x.l) }
+
+// shutdown closes the listener and every connection in flight, and
+// removes the unix socket.
+func (x *proxyServer) shutdown() {
+	x.l.Close()
+	x.px.Close()
+	if x.socket != "" {
+		_ = os.Remove(x.socket)
+	}
 }
 
 // serverTLS requires and verifies client certificates against ca.

@@ -45,10 +45,14 @@ func NewMetrics() *Metrics {
 	m.bypasses = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dockguard_enforce_daemon_known_bypass", Help: "1 for each known Docker Engine authorization-bypass CVE whose range holds the daemon's version (a distribution build may carry the fix).",
 	}, []string{"cve"})
-	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads, m.daemon, m.bypasses,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.decisions, m.rules, m.latency, m.reloads, m.daemon, m.bypasses)
 	return m
 }
+
+// Gatherer gathers the enforcement series alone, without the Go runtime's
+// and the process's (Handler adds those), for a process that serves them
+// beside its own registry, which has them already.
+func (m *Metrics) Gatherer() prometheus.Gatherer { return m.reg }
 
 // Observe records a decision (Plugin.Observe).
 func (m *Metrics) Observe(d *Decider, dec *Decision) {
@@ -113,7 +117,9 @@ func (m *Metrics) Daemon(version, apiVersion string, bypasses []Advisory) {
 // Handler serves /metrics and /healthz (200 while a policy is loaded).
 func (m *Metrics) Handler(p *Plugin) http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
+	proc := prometheus.NewRegistry()
+	proc.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(prometheus.Gatherers{m.reg, proc}, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		if p.Decider() == nil {
 			http.Error(w, "no policy loaded", http.StatusServiceUnavailable)
