@@ -24,18 +24,10 @@ import (
 )
 
 type agentOptions struct {
+	follow
 	listen      string
-	host        string
-	tlsVerify   bool
-	tlsCACert   string
-	tlsCert     string
-	tlsKey      string
-	configPath  string
 	minSeverity string
-	storms      int
-	stormWindow time.Duration
 	resync      time.Duration
-	debounce    time.Duration
 	logFormat   string
 	// TLS on the listener (the flags above are TLS to the engine).
 	listenCert, listenKey, listenClientCA string
@@ -65,17 +57,9 @@ counts the proxy's decisions in its own /metrics.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.listen, "listen", "127.0.0.1:9323", "address to serve /metrics, /report and /healthz on")
-	f.StringVarP(&o.host, "host", "H", "", "the Docker engine to follow (unix://, tcp://, ssh://); default: DOCKER_HOST, the current docker context, else unix:///var/run/docker.sock")
-	f.BoolVar(&o.tlsVerify, "tlsverify", false, "use TLS and verify the engine's certificate")
-	f.StringVar(&o.tlsCACert, "tlscacert", "", "trust certificates signed by this CA (PEM)")
-	f.StringVar(&o.tlsCert, "tlscert", "", "TLS client certificate (PEM)")
-	f.StringVar(&o.tlsKey, "tlskey", "", "TLS client key (PEM)")
-	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml in the working folder or a parent)")
+	o.follow.flags(f)
 	f.StringVar(&o.minSeverity, "metrics-min-severity", "high", "lowest severity that gives a container metric series of its own: critical, high, medium, low or info")
-	f.IntVar(&o.storms, "storm-restarts", agent.DefaultStormRestarts, "deaths of one container within --storm-window that make a restart storm")
-	f.DurationVar(&o.stormWindow, "storm-window", agent.DefaultStormWindow, "window for --storm-restarts")
 	f.DurationVar(&o.resync, "resync", agent.DefaultResync, "full audit at this interval whatever the events say; 0 turns it off")
-	f.DurationVar(&o.debounce, "debounce", agent.DefaultDebounce, "gather events this long before auditing, so a burst costs one audit")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format on standard error: text or json")
 	f.StringVar(&o.listenCert, "tls-cert", "", "serve HTTPS on --listen with this certificate (PEM; with --tls-key)")
 	f.StringVar(&o.listenKey, "tls-key", "", "the key of --tls-cert (PEM)")
@@ -92,17 +76,11 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 	if err != nil {
 		return fmt.Errorf("--metrics-min-severity: %w", err)
 	}
-	if o.storms < 2 {
-		return fmt.Errorf("--storm-restarts must be at least 2")
-	}
-	if o.stormWindow <= 0 {
-		return fmt.Errorf("--storm-window must be positive")
+	if err := o.follow.check(); err != nil {
+		return err
 	}
 	if o.resync < 0 {
 		return fmt.Errorf("--resync must not be negative")
-	}
-	if o.debounce <= 0 {
-		return fmt.Errorf("--debounce must be positive")
 	}
 	var handler slog.Handler
 	switch strings.ToLower(o.logFormat) {
@@ -133,9 +111,7 @@ func runAgent(ctx context.Context, s Streams, o *agentOptions) error {
 		return err
 	}
 	logger := slog.New(handler)
-	ep := engine.Endpoint{Host: o.host, TLS: engine.TLS{
-		Verify: o.tlsVerify, CACert: o.tlsCACert, Cert: o.tlsCert, Key: o.tlsKey,
-	}}
+	ep := o.follow.endpoint()
 	if o.proxyListen != "" && o.host == "" {
 		// Through its own proxy: the agent's requests are judged like
 		// any client's, so with the read-only profile nothing the agent

@@ -22,16 +22,8 @@ import (
 )
 
 type watchOptions struct {
-	host        string
-	tlsVerify   bool
-	tlsCACert   string
-	tlsCert     string
-	tlsKey      string
-	configPath  string
+	follow
 	minSeverity string
-	storms      int
-	stormWindow time.Duration
-	debounce    time.Duration
 }
 
 func newWatchCmd(s Streams) *cobra.Command {
@@ -50,16 +42,8 @@ happen, and the engine lost and found again. The same event-driven audit as
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.host, "host", "H", "", "the Docker engine to follow (unix://, tcp://, ssh://); default: DOCKER_HOST, the current docker context, else unix:///var/run/docker.sock")
-	f.BoolVar(&o.tlsVerify, "tlsverify", false, "use TLS and verify the engine's certificate")
-	f.StringVar(&o.tlsCACert, "tlscacert", "", "trust certificates signed by this CA (PEM)")
-	f.StringVar(&o.tlsCert, "tlscert", "", "TLS client certificate (PEM)")
-	f.StringVar(&o.tlsKey, "tlskey", "", "TLS client key (PEM)")
-	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml in the working folder or a parent)")
+	o.follow.flags(f)
 	f.StringVar(&o.minSeverity, "min-severity", "low", "lowest severity shown: critical, high, medium, low or info")
-	f.IntVar(&o.storms, "storm-restarts", agent.DefaultStormRestarts, "deaths of one container within --storm-window that make a restart storm")
-	f.DurationVar(&o.stormWindow, "storm-window", agent.DefaultStormWindow, "window for --storm-restarts")
-	f.DurationVar(&o.debounce, "debounce", agent.DefaultDebounce, "gather events this long before auditing, so a burst costs one audit")
 	return cmd
 }
 
@@ -68,22 +52,14 @@ func runWatch(ctx context.Context, s Streams, o *watchOptions) error {
 	if err != nil {
 		return fmt.Errorf("--min-severity: %w", err)
 	}
-	if o.storms < 2 {
-		return fmt.Errorf("--storm-restarts must be at least 2")
-	}
-	if o.stormWindow <= 0 {
-		return fmt.Errorf("--storm-window must be positive")
-	}
-	if o.debounce <= 0 {
-		return fmt.Errorf("--debounce must be positive")
+	if err := o.follow.check(); err != nil {
+		return err
 	}
 	cfg, err := loadConfig(o.configPath)
 	if err != nil {
 		return err
 	}
-	ep := engine.Endpoint{Host: o.host, TLS: engine.TLS{
-		Verify: o.tlsVerify, CACert: o.tlsCACert, Cert: o.tlsCert, Key: o.tlsKey,
-	}}
+	ep := o.follow.endpoint()
 	name := o.host
 	if r, err := engine.Resolve(ep); err == nil {
 		name = r.Host
