@@ -96,11 +96,14 @@ type Daemon struct {
 	// Log is dockerd's log file.
 	Log string
 
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	cgroup  string
-	mntNS   string
-	servers []*http.Server
+	cmd    *exec.Cmd
+	exited chan struct{}
+	cgroup string
+	mntNS  string
+	// mntNSFile keeps the mount namespace, and so its inode number,
+	// alive while mntNS may be used to find leftovers.
+	mntNSFile *os.File
+	servers   []*http.Server
 }
 
 // Bool returns a pointer to b, for Options.ICC.
@@ -370,7 +373,16 @@ func start(opts Options) (*Daemon, error) {
 	// never the test's, which holds every other process.
 	self, _ := os.Readlink("/proc/self/ns/mnt")
 	if ns, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", d.Pid)); err == nil && ns != self {
-		d.mntNS = ns
+		// Held open until the daemon is stopped: a namespace's inode
+		// number is reused once the namespace is gone, and a daemon of
+		// another test that got it would be killed as a leftover.
+		if f, err := os.Open(fmt.Sprintf("/proc/%d/ns/mnt", d.Pid)); err == nil {
+			if now, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/mnt", d.Pid)); err == nil && now == ns {
+				d.mntNS, d.mntNSFile = ns, f
+			} else {
+				f.Close()
+			}
+		}
 	}
 
 	c, err := client.New(client.WithHost(d.Host))
@@ -453,6 +465,9 @@ func (d *Daemon) stop() error {
 			errs = append(errs, errors.New("dockerd did not stop on SIGTERM within 30s; killed"))
 		}
 		d.killLeftovers()
+	}
+	if d.mntNSFile != nil {
+		d.mntNSFile.Close()
 	}
 	d.closePlugins()
 	if err := os.RemoveAll(d.Dir); err != nil {
