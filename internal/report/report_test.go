@@ -421,7 +421,7 @@ func TestSchemaRejects(t *testing.T) {
 
 var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
-func TestTextGroupsByThreat(t *testing.T) {
+func TestTextDangerFirst(t *testing.T) {
 	kernel := &rules.Rule{ID: "DG101", Slug: "kernel-thing", Control: "kernel-cves", Threat: rules.ThreatKernel, Severity: rules.Critical, Title: "Kernel", Remediation: "Patch the kernel."}
 	res := &audit.Result{
 		Inputs: 2,
@@ -440,27 +440,19 @@ func TestTextGroupsByThreat(t *testing.T) {
 	out := renderText(t, report.Build(res), false)
 	lines := strings.Split(out, "\n")
 
-	// Group headings appear in rules.Threats order, only for threats with
-	// findings, each exactly once.
+	// The subjects at highest risk come first, then severity groups worst
+	// first, only for severities with findings, each exactly once.
 	var headings []string
 	for _, l := range lines {
 		if l != "" && !strings.HasPrefix(l, " ") {
 			headings = append(headings, l)
 		}
 	}
-	wantHeadings := []string{"Kernel and host", "Container breakout", "Poisoned images", "Secrets", "Hygiene", "Errors", "Notes",
+	wantHeadings := []string{"Highest risk: host localhost (critical), stage build (high)", "Critical", "High", "Medium", "Info", "Errors", "Notes",
 		"6 findings (1 critical, 1 high, 3 medium, 1 info) in 2 inputs, 1 error"}
 	if !slices.Equal(headings, wantHeadings) {
 		t.Errorf("headings = %q\nwant %q\n%s", headings, wantHeadings, out)
 	}
-	// Every threat with findings has a title, so no group is headed by an
-	// empty line or a raw threat ID.
-	for _, th := range rules.Threats {
-		if strings.Contains(out, "\n"+string(th)+"\n") {
-			t.Errorf("threat %s is headed by its ID, not a title", th)
-		}
-	}
-
 	for _, want := range []string{
 		"  CRITICAL DG101 kernel-thing  docker: daemon KernelVersion  (host localhost)",
 		"  MEDIUM   DG301 root-user  Dockerfile:9  (stage build)",
@@ -477,9 +469,17 @@ func TestTextGroupsByThreat(t *testing.T) {
 			t.Errorf("text report lacks the line %q:\n%s", want, out)
 		}
 	}
-	// Within the breakout group the findings keep their order.
-	if i, j := strings.Index(out, "Dockerfile:9"), strings.Index(out, "--run #2"); i < 0 || j < i {
-		t.Errorf("breakout findings out of order:\n%s", out)
+	// The critical finding is the first one a reader meets; inside a
+	// severity, findings go by subject, then place.
+	var order []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "  ") && !strings.HasPrefix(l, "   ") && strings.Contains(l, " DG") {
+			order = append(order, strings.Fields(l)[1]+" "+strings.Fields(l)[len(strings.Fields(l))-1])
+		}
+	}
+	wantOrder := []string{"DG101 localhost)", "DG601 build)", "DG301 run)", "DG502 alpine)", "DG301 build)", "DG901 build)"}
+	if !slices.Equal(order, wantOrder) {
+		t.Errorf("finding order = %q, want %q:\n%s", order, wantOrder, out)
 	}
 }
 

@@ -1,8 +1,10 @@
 package report
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/audit"
@@ -21,16 +23,6 @@ type TextOptions struct {
 	Quiet bool
 }
 
-var threatTitles = map[rules.Threat]string{
-	rules.ThreatKernel:    "Kernel and host",
-	rules.ThreatDoS:       "Denial of service",
-	rules.ThreatBreakout:  "Container breakout",
-	rules.ThreatFSNetwork: "Filesystem and network",
-	rules.ThreatImages:    "Poisoned images",
-	rules.ThreatSecrets:   "Secrets",
-	rules.ThreatHygiene:   "Hygiene",
-}
-
 var sevColor = map[rules.Severity]string{
 	rules.Critical: "\x1b[1;35m",
 	rules.High:     "\x1b[1;31m",
@@ -39,9 +31,10 @@ var sevColor = map[rules.Severity]string{
 	rules.Info:     "\x1b[2m",
 }
 
-// Text writes the report for people: findings grouped by threat, each with
-// its place, subject, message and fix; then input errors, notes, and a
-// summary line.
+// Text writes the report for people, danger first: the subjects at
+// highest risk, then findings grouped by severity (critical first) and
+// ordered by subject and place inside a group, each with its message and
+// fix; then input errors, notes, and a summary line.
 func Text(w io.Writer, d *Document, opt TextOptions) error {
 	tw := &errWriter{w: w}
 	paint := func(code, s string) string {
@@ -67,17 +60,22 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		tw.printf("%s\n", summaryLine(d))
 		return tw.err
 	}
-	for _, t := range rules.Threats {
+	if top := highestRisk(d.Findings, 3); top != "" {
+		tw.printf("%s\n\n", paint("\x1b[1m", "Highest risk: "+top))
+	}
+	byRisk := slices.Clone(d.Findings)
+	sortByRisk(byRisk)
+	for _, sev := range rules.Severities {
 		var group []Finding
-		for _, f := range d.Findings {
-			if f.Threat == t {
+		for _, f := range byRisk {
+			if f.Severity == sev {
 				group = append(group, f)
 			}
 		}
 		if len(group) == 0 {
 			continue
 		}
-		tw.printf("%s\n", paint("\x1b[1m", threatTitles[t]))
+		tw.printf("%s\n", paint("\x1b[1m", severityTitles[sev]))
 		for _, f := range group {
 			sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
 			tw.printf("  %s %s %s  %s  (%s %s)\n", paint(sevColor[f.Severity], sev), f.Rule, f.Slug, f.Location.String(), f.Subject.Kind, f.Subject.Name)
@@ -261,4 +259,86 @@ func (e *errWriter) printf(format string, args ...any) {
 		return
 	}
 	_, e.err = fmt.Fprintf(e.w, format, args...)
+}
+
+// severityTitles head the text report's groups.
+var severityTitles = map[rules.Severity]string{
+	rules.Critical: "Critical", rules.High: "High", rules.Medium: "Medium", rules.Low: "Low", rules.Info: "Info",
+}
+
+// sortByRisk orders findings worst first, then by subject, then by place
+// (file, run line, line, column) and rule, so a subject's findings stand
+// together inside a severity.
+func sortByRisk(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if c := cmp.Compare(b.Severity.Rank(), a.Severity.Rank()); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Subject.Kind, b.Subject.Kind); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.Subject.Name, b.Subject.Name); c != 0 {
+			return c
+		}
+		la, lb := a.Location, b.Location
+		if c := cmp.Compare(la.Path, lb.Path); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(la.Index, lb.Index); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(la.Line, lb.Line); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(la.Column, lb.Column); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Rule, b.Rule)
+	})
+}
+
+// highestRisk names up to n subjects with a critical or high finding,
+// worst first (then by how many such findings), with their worst
+// severity: "service web (critical), image alpine (high)". "" when none
+// has one.
+func highestRisk(fs []Finding, n int) string {
+	type risk struct {
+		who   string
+		worst int
+		count int
+	}
+	by := map[string]*risk{}
+	var order []*risk
+	for _, f := range fs {
+		if f.Severity.Rank() < rules.High.Rank() {
+			continue
+		}
+		who := strings.TrimSpace(string(f.Subject.Kind) + " " + f.Subject.Name)
+		r := by[who]
+		if r == nil {
+			r = &risk{who: who}
+			by[who] = r
+			order = append(order, r)
+		}
+		r.worst = max(r.worst, f.Severity.Rank())
+		r.count++
+	}
+	slices.SortStableFunc(order, func(a, b *risk) int {
+		if c := cmp.Compare(b.worst, a.worst); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.who, b.who)
+	})
+	var parts []string
+	for i, r := range order {
+		if i == n {
+			parts = append(parts, fmt.Sprintf("and %d more", len(order)-n))
+			break
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", r.who, rules.Severities[len(rules.Severities)-r.worst]))
+	}
+	return strings.Join(parts, ", ")
 }
