@@ -17,7 +17,7 @@ func init() {
 		Remediation: "Add the digest to the tag: `FROM node:22-alpine@sha256:<digest>`, and let a bot (Renovate, Dependabot) update it.",
 		References:  []string{"CIS Docker Benchmark 4.2"},
 		OffWhen:     func(c *Config) bool { return c.NoDigestPinning },
-		Doc:         "Tags are mutable: whoever controls the registry (or the account) can move a tag to another image. Only a digest names exactly one image. Low, since nearly every Dockerfile does this; `latest` and missing tags are image-latest.",
+		Doc:         "Tags are mutable: whoever controls the registry (or the account) can move a tag to another image. Only a digest names exactly one image. Low, since nearly every Dockerfile does this; `latest`, its variants (latest-rpi) and missing tags are image-latest.",
 		Image: func(im *facts.Image, r *Reporter) {
 			if !im.ByTag {
 				return
@@ -31,7 +31,7 @@ func init() {
 		Build: func(b *facts.Build, r *Reporter) {
 			for _, s := range b.Stages {
 				ref := s.Base
-				if !ref.IsSet() || ref.V.Scratch || ref.V.Digest != "" || ref.V.Tag == "" || ref.V.Tag == "latest" {
+				if !ref.IsSet() || ref.V.Scratch || ref.V.Digest != "" || ref.V.Tag == "" || ref.V.Tag == "latest" || latestVariant(ref.V.Tag) {
 					continue
 				}
 				r.Report(s.Subject, s.From, "FROM %s is pinned by tag only, not by digest", ref.V.Raw)
@@ -39,7 +39,7 @@ func init() {
 		},
 		Container: func(c *facts.Container, r *Reporter) {
 			ref, ok := pulledImage(c)
-			if !ok || ref.Digest != "" || ref.Tag == "" || ref.Tag == "latest" {
+			if !ok || ref.Digest != "" || ref.Tag == "" || ref.Tag == "latest" || latestVariant(ref.Tag) {
 				return
 			}
 			r.Report(c.Subject, c.Image.At, "image %s is pinned by tag only, not by digest", ref.Raw)
