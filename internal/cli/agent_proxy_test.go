@@ -168,19 +168,7 @@ func startAgentWithProxy(t *testing.T, d *testenv.Daemon, cfg, sock string, more
 			}
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	// The signal handler is in place once the agent says it serves.
-	for !strings.Contains(ag.errb.String(), `"msg":"serving"`) {
-		select {
-		case code := <-ag.done:
-			t.Fatalf("agent exited with %d:\n%s", code, ag.errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not serving after 20s:\n%s", ag.errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServing(t, ag.errb, ag.done)
 	if !strings.Contains(ag.errb.String(), `"engine":"unix://`+sock+`"`) {
 		t.Errorf("the agent does not follow the engine through its proxy socket:\n%s", ag.errb.String())
 	}

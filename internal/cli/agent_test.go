@@ -54,6 +54,25 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// waitServing waits until the agent logs that it serves, which is also
+// when its signal handler is in place; it fails the test if the agent
+// exits first or is not serving within 20 s.
+func waitServing(t *testing.T, errb *lockedBuffer, done <-chan int) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(errb.String(), `"msg":"serving"`) {
+		select {
+		case code := <-done:
+			t.Fatalf("agent exited with %d:\n%s", code, errb.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent not serving after 20s:\n%s", errb.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // TestAgentCommand runs the command against an engine that is not there:
 // it serves, says why it is unhealthy, and stops cleanly on SIGTERM.
 func TestAgentCommand(t *testing.T) {
@@ -69,19 +88,7 @@ func TestAgentCommand(t *testing.T) {
 		done <- cli.Main(context.Background(), []string{"agent", "--listen", addr, "-H", "unix://" + filepath.Join(t.TempDir(), "none.sock"), "--log-format", "json"},
 			cli.Streams{In: strings.NewReader(""), Out: io.Discard, Err: &errb})
 	}()
-	deadline := time.Now().Add(20 * time.Second)
-	// The signal handler is in place once the agent says it serves.
-	for !strings.Contains(errb.String(), `"msg":"serving"`) {
-		select {
-		case code := <-done:
-			t.Fatalf("agent exited with %d:\n%s", code, errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not serving after 20s:\n%s", errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServing(t, &errb, done)
 	get := func(path string) (int, string) {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {

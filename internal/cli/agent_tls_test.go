@@ -131,18 +131,7 @@ func TestAgentTLS(t *testing.T) {
 			t.Errorf("agent still running 20s after its context ended")
 		}
 	})
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(errb.String(), `"msg":"serving"`) {
-		select {
-		case code := <-done:
-			t.Fatalf("agent exited with %d:\n%s", code, errb.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("agent not serving after 20s:\n%s", errb.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitServing(t, &errb, done)
 	if !strings.Contains(errb.String(), `"client_certificates":true`) {
 		t.Errorf("no TLS logged:\n%s", errb.String())
 	}
