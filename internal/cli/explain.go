@@ -66,13 +66,13 @@ func explain(s Streams, r *rules.Rule) {
 // enforceMode says what enforcement does with the rule unless
 // enforce.rules names it.
 func enforceMode(r *rules.Rule) string {
-	switch r.Enforce {
-	case rules.EnforceDeny:
-		return "denies (enforce.rules can set warn or off)"
-	case rules.EnforceFailClosed:
+	if r.Enforce == rules.EnforceFailClosed {
 		return "always denies: no setting relaxes it"
 	}
-	return ""
+	if p := rules.ProfilesDenying(r); len(p) > 0 {
+		return "denied by " + strings.Join(p, " and ") + " (enforce.rules can set warn or off)"
+	}
+	return "reported, never denied by a profile (enforce.rules can set deny)"
 }
 
 // wrap fills text into lines of at most width columns after indent.

@@ -57,6 +57,7 @@ type file struct {
 	SUIDAllow            []scalar            `yaml:"suidAllow"`
 	TrustLabel           *scalar             `yaml:"trustLabel"`
 	TenantLabel          *scalar             `yaml:"tenantLabel"`
+	Allow                *allowFile          `yaml:"allow"`
 	Enforce              *enforceFile        `yaml:"enforce"`
 	Harden               *hardenFile         `yaml:"harden"`
 	ImageSignature       *imageSignatureFile `yaml:"imageSignature"`
@@ -221,7 +222,9 @@ func Parse(path string, data []byte) (*Config, error) {
 		}
 		return out
 	}
-	rc.AllowedCapabilities = values(f.AllowedCapabilities)
+	if rc.Allow, err = parseAllow(f.Allow, f.AllowedCapabilities, fail); err != nil {
+		return nil, err
+	}
 	rc.TrustedRegistries = values(f.TrustedRegistries)
 	rc.SUIDAllow = values(f.SUIDAllow)
 	for _, s := range f.SensitivePaths {

@@ -51,7 +51,7 @@ trustLabel: acme.trust
 tenantLabel: acme.tenant
 enforce:
   mode: warn
-  minSeverity: medium
+  profile: restricted@v1
   rules: {root-user: deny, DG330: warn}
   exempt:
     images: [ghcr.io/acme/agent, "ghcr.io/acme/agent@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
@@ -62,10 +62,10 @@ enforce:
 	}
 	r := c.Rules
 	if c.FailOn != "medium" || len(r.Disable) != 3 || r.Severity["root-user"] != rules.High || r.MaxMemory != 2<<30 ||
-		r.MaxPids != 4096 || r.MaxRestartRetries != 5 || !r.NoDigestPinning || r.AllowedCapabilities[0] != "NET_ADMIN" ||
+		r.MaxPids != 4096 || r.MaxRestartRetries != 5 || !r.NoDigestPinning || r.Allow.Capabilities[0] != "NET_ADMIN" ||
 		r.TrustedRegistries[0] != "ghcr.io/acme" || r.SensitivePaths[0] != "/srv/secrets" || r.SUIDAllow[0] != "/usr/bin/ping" ||
 		r.TrustLabel != "acme.trust" || r.TenantLabel != "acme.tenant" || c.Enforce.Mode != "warn" ||
-		c.Enforce.MinSeverity != rules.Medium || c.Enforce.Rules["root-user"] != "deny" || len(c.Enforce.Exempt.Images) != 1 || !strings.HasSuffix(c.Enforce.Exempt.Images[0], "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") ||
+		c.Enforce.Profile != rules.Restricted || c.Enforce.Rules["root-user"] != "deny" || len(c.Enforce.Exempt.Images) != 1 || !strings.HasSuffix(c.Enforce.Exempt.Images[0], "@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef") ||
 		len(c.Enforce.Warnings) != 2 || !strings.Contains(c.Enforce.Warnings[0], "not honoured") || !strings.Contains(c.Enforce.Warnings[1], "labels is removed") {
 		t.Errorf("parsed %+v", c)
 	}
@@ -98,6 +98,19 @@ func TestErrorsHaveLines(t *testing.T) {
 		{"enforce:\n  allowBuilds: perhaps\n", 2, "true or false"},
 		{"enforce:\n  api: readonly\n", 2, "full or read-only"},
 		{"enforce:\n  redactEnv: yes please\n", 2, "true or false"},
+		{"enforce:\n  profile: strict\n", 2, "not a profile"},
+		{"enforce:\n  profile: baseline@v2\n", 2, "no version"},
+		{"allow:\n  bindroots: [/srv]\n", 2, "unknown key"},
+		{"allow:\n  bindRoots: [srv]\n", 2, "absolute"},
+		{"allow:\n  bindRoots: [/]\n", 2, "every host path"},
+		{"allow:\n  devices: [/etc/x]\n", 2, "under /dev"},
+		{"allow:\n  seccompProfiles: [abc]\n", 2, "sha256"},
+		{"allow:\n  apparmorProfiles: [unconfined]\n", 2, "never allowed"},
+		{"allow:\n  selinuxTypes: [spc_t]\n", 2, "not confined"},
+		{"allow:\n  volumeTypes: [proc]\n", 2, "kernel filesystems"},
+		{"allow:\n  sysctls: [\"*\"]\n", 2, "sysctl name"},
+		{"allow:\n  capabilities: [\"SYS ADMIN\"]\n", 2, "capability name"},
+		{"allow: [x]\n", 1, "map"},
 		{"disable: [\n", 0, ""},
 	} {
 		_, err := Parse("c.yaml", []byte(tc.src))
@@ -173,5 +186,40 @@ func TestEnforceAPIProfile(t *testing.T) {
 	}
 	if c.Enforce.API != "" || c.Enforce.RedactEnv {
 		t.Errorf("defaults: %+v", c.Enforce)
+	}
+}
+
+func TestAllowAndProfile(t *testing.T) {
+	c, err := Parse("c.yaml", []byte(`
+allowedCapabilities: [cap_net_admin]
+allow:
+  bindRoots: [/srv/app/]
+  devices: [/dev/sdb]
+  capabilities: [SYS_NICE]
+  seccompProfiles: ["sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"]
+  apparmorProfiles: [my-profile]
+  selinuxTypes: [container_kvm_t]
+  volumeDrivers: [rexray]
+  volumeTypes: [ext4]
+  sysctls: [net.ipv4.*]
+  runtimes: [runsc]
+enforce:
+  profile: Baseline
+  minSeverity: low
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Rules.Allow
+	if a.BindRoots[0] != "/srv/app" || a.Devices[0] != "/dev/sdb" || strings.Join(a.Capabilities, ",") != "NET_ADMIN,SYS_NICE" ||
+		len(a.SeccompProfiles) != 1 || a.AppArmorProfiles[0] != "my-profile" || a.SELinuxTypes[0] != "container_kvm_t" ||
+		a.VolumeDrivers[0] != "rexray" || a.VolumeTypes[0] != "ext4" || a.Sysctls[0] != "net.ipv4.*" || a.Runtimes[0] != "runsc" {
+		t.Errorf("allow = %+v", a)
+	}
+	if c.Enforce.Profile != rules.Baseline || c.Enforce.ProfileLine != 15 {
+		t.Errorf("profile = %v at %d", c.Enforce.Profile, c.Enforce.ProfileLine)
+	}
+	if len(c.Enforce.Warnings) != 1 || !strings.Contains(c.Enforce.Warnings[0], "minSeverity is removed") || !strings.Contains(c.Enforce.Warnings[0], "line 16") {
+		t.Errorf("warnings = %q", c.Enforce.Warnings)
 	}
 }

@@ -11,17 +11,18 @@ import (
 )
 
 // Enforce is the enforcement section (authorization plugin and socket
-// proxy). The zero value is the default: enforce mode, findings of
-// severity high and above deny.
+// proxy). The zero value is the default: enforce mode, the baseline
+// profile.
 type Enforce struct {
 	// Mode is "enforce" (deny), "warn" (allow and log a warning) or
 	// "audit" (allow and log); "" is enforce.
 	Mode string
-	// MinSeverity is the lowest severity that denies; "" is high.
-	MinSeverity rules.Severity
-	// Rules overrides the decision per rule (ID, slug or control):
-	// "deny" denies whatever the severity, "warn" never denies, "off"
-	// ignores the rule.
+	// Profile decides which findings deny (rules.Profile.Denies); the zero
+	// value is rules.DefaultProfile. ProfileLine is where it was set.
+	Profile     rules.Profile
+	ProfileLine int
+	// Rules overrides the profile per rule (ID, slug or control): "deny"
+	// denies, "warn" never denies, "off" ignores the rule.
 	Rules map[string]string
 	// UnknownImageUser is what a create whose image user cannot be asked
 	// (the daemon does not answer) is judged as: "deny" (default) or
@@ -71,6 +72,7 @@ type Exemptions struct {
 
 type enforceFile struct {
 	Mode               *scalar           `yaml:"mode"`
+	Profile            *scalar           `yaml:"profile"`
 	MinSeverity        *scalar           `yaml:"minSeverity"`
 	Rules              map[string]scalar `yaml:"rules"`
 	UnknownImageUser   *scalar           `yaml:"unknownImageUser"`
@@ -116,7 +118,7 @@ func strictKeys(n *yaml.Node, section string, known ...string) error {
 }
 
 func (e *enforceFile) UnmarshalYAML(n *yaml.Node) error {
-	if err := strictKeys(n, "enforce", "mode", "minSeverity", "rules", "unknownImageUser", "allowBuilds",
+	if err := strictKeys(n, "enforce", "mode", "profile", "minSeverity", "rules", "unknownImageUser", "allowBuilds",
 		"allowExecRoot", "allowPlugins", "allowArchiveWrites", "maxBody", "api", "redactEnv", "exempt"); err != nil {
 		return err
 	}
@@ -145,12 +147,17 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 			return e, fail(f.Mode.Line, "enforce.mode: %q is not enforce, warn or audit", f.Mode.Value)
 		}
 	}
-	if f.MinSeverity != nil {
-		sev, err := rules.ParseSeverity(f.MinSeverity.Value)
+	if f.Profile != nil {
+		p, err := rules.ParseProfile(f.Profile.Value)
 		if err != nil {
-			return e, fail(f.MinSeverity.Line, "enforce.minSeverity: %v", err)
+			return e, fail(f.Profile.Line, "enforce.profile: %v", err)
 		}
-		e.MinSeverity = sev
+		e.Profile, e.ProfileLine = p, f.Profile.Line
+	}
+	if f.MinSeverity != nil {
+		// Removed: a profile decides what denies. A removed key warns and
+		// never stops the plugin (dockerd then refuses every request).
+		e.Warnings = append(e.Warnings, fmt.Sprintf("line %d: enforce.minSeverity is removed and not honoured (%q): enforce.profile (baseline@v1 or restricted@v1) decides what denies, and enforce.rules overrides it per rule", f.MinSeverity.Line, f.MinSeverity.Value))
 	}
 	for k, v := range f.Rules {
 		if len(rules.Lookup(k)) == 0 {

@@ -29,7 +29,8 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 # Require images to be pinned by digest (image-unpinned); false accepts tags.
 # requireDigestPinning: true
 
-# Capabilities that may be added without a dangerous-capability finding.
+# Capabilities that may be added without a finding (the same list as
+# allow.capabilities, kept for older files).
 # allowedCapabilities: []   # e.g. [NET_ADMIN]
 
 # Registries (or registry/path prefixes) images may come from; empty: any.
@@ -75,15 +76,31 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   certificateOidcIssuer: ""        # e.g. https://token.actions.githubusercontent.com
 #   trustedRoot: ""                  # e.g. trusted_root.json
 
+# Allow-lists, read alike by the audit and enforcement: each widens what one
+# rule takes as safe. Nothing here allows privileged, host namespaces or the
+# runtime socket.
+# allow:
+#   bindRoots: []         # host folders restricted lets binds come from, e.g. [/srv/app]
+#   devices: []           # host devices beyond named character devices, e.g. [/dev/sdb]
+#   capabilities: []      # capabilities that may be added, e.g. [NET_ADMIN]
+#   seccompProfiles: []   # sha256 of a profile's canonical JSON (dockguard enforce seccomp-hash FILE)
+#   apparmorProfiles: []  # AppArmor profiles besides docker-default
+#   selinuxTypes: []      # SELinux types besides container_t and its kin
+#   volumeDrivers: []     # volume plugins besides local
+#   volumeTypes: []       # local-volume filesystem types besides tmpfs, nfs and cifs, e.g. [ext4]
+#   sysctls: []           # kernel parameters beyond the namespaced ones, e.g. [net.ipv4.ip_forward]
+#   runtimes: []          # OCI runtimes besides the daemon's default, e.g. [runsc]
+
 # Enforcement (dockguard enforce plugin / proxy): mode enforce, warn or audit;
-# findings at or above minSeverity deny; per-rule deny, warn or off; exemptions
-# only by what the requester cannot choose, an image named by its digest
-# (a sha256 digest, or repository@digest) and a client identity (the TLS
-# client certificate's common name).
+# the profile decides what denies (baseline@v1 blocks every known path to
+# host root, restricted@v1 also requires hardening); per-rule deny, warn or
+# off; exemptions only by what the requester cannot choose, an image named by
+# its digest (a sha256 digest, or repository@digest) and a client identity
+# (the TLS client certificate's common name).
 # enforce:
 #   mode: enforce
-#   minSeverity: high
-#   rules: {root-user: deny}
+#   profile: baseline@v1
+#   rules: {}                   # e.g. {root-user: deny, host-device: off}
 #   unknownImageUser: deny
 #   allowBuilds: false
 #   allowExecRoot: false

@@ -27,6 +27,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/client"
@@ -326,7 +328,7 @@ func TestAdversary3Symetc(t *testing.T) {
 // is empty, which dockerd/runc resolve to UID 0.
 func TestAdversary3Decide(t *testing.T) {
 	ctx := context.Background()
-	for _, cfg := range []config.Enforce{{MinSeverity: "medium"}, {Rules: map[string]string{"root-user": "deny"}}} {
+	for _, cfg := range []config.Enforce{{Profile: rules.Restricted}, {Rules: map[string]string{"root-user": "deny"}}} {
 		d := New(Settings{Config: cfg, Self: "dockguard"}, &fakeImages{images: map[string]string{"app:1": "10001", "colonimg:1": ":"}, containers: map[string]string{"c1": "10001"}})
 		for _, u := range []string{"0", "root", ":", ":0", ":10001"} {
 			body := strings.Replace(hardened, `"User":"10001:10001"`, `"User":"`+u+`"`, 1)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/config"
 )
 
@@ -163,7 +165,7 @@ func Bypasses() []bypass {
 
 func TestBypassesDenied(t *testing.T) {
 	d := newDecider(config.Enforce{})
-	medium := newDecider(config.Enforce{MinSeverity: "medium"})
+	medium := newDecider(config.Enforce{Profile: rules.Restricted})
 	for _, b := range Bypasses() {
 		dec := d.Decide(context.Background(), b.r)
 		if mediumBypasses[b.name] {

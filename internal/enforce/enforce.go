@@ -80,7 +80,7 @@ type Decider struct {
 	pol     *policy.Policy
 	cfg     config.Enforce
 	mode    string
-	min     rules.Severity
+	profile rules.Profile
 	self    string
 	maxBody int64
 	images  Images
@@ -90,17 +90,17 @@ type Decider struct {
 
 // New returns a Decider; images may be nil (users then unknown).
 func New(s Settings, images Images) *Decider {
-	d := &Decider{pol: enforcePolicy(s.Rules), cfg: s.Config, self: s.Self, images: images}
+	prof := s.Config.Profile
+	if prof.IsZero() {
+		prof = rules.DefaultProfile
+	}
+	d := &Decider{pol: enforcePolicy(s.Rules, prof), cfg: s.Config, self: s.Self, images: images, profile: prof}
 	d.mode = s.Config.Mode
 	if s.ModeOverride != "" {
 		d.mode = s.ModeOverride
 	}
 	if d.mode == "" {
 		d.mode = "enforce"
-	}
-	d.min = s.Config.MinSeverity
-	if d.min == "" {
-		d.min = rules.High
 	}
 	d.readOnly = s.Config.API == config.APIReadOnly
 	d.maxBody = s.Config.MaxBody
@@ -110,19 +110,22 @@ func New(s Settings, images Images) *Decider {
 	return d
 }
 
-// enforcePolicy is the audit's policy plus the rules that deny by default
+// enforcePolicy is the audit's policy plus the rules the profile denies
 // even where rules.disable quiets them in the audit (a control or a noisy
 // low rule named there must not open the boundary); enforce.rules is
 // where enforcement turns a rule off.
-func enforcePolicy(cfg rules.Config) *policy.Policy {
+func enforcePolicy(cfg rules.Config, prof rules.Profile) *policy.Policy {
 	p := policy.New(cfg)
 	for _, r := range rules.All() {
-		if r.Enforce == rules.EnforceDeny && !r.Request && !r.Meta && !policy.Enabled(r, cfg) {
+		if prof.Denies(r) && !r.Request && !r.Meta && !policy.Enabled(r, cfg) {
 			p.Rules = append(p.Rules, r)
 		}
 	}
 	return p
 }
+
+// Profile is the enforcement profile in force.
+func (d *Decider) Profile() rules.Profile { return d.profile }
 
 // Mode is enforce, warn or audit.
 func (d *Decider) Mode() string { return d.mode }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/config"
 )
 
@@ -119,7 +121,7 @@ func TestModes(t *testing.T) {
 	if dec := newDecider(config.Enforce{}).Decide(context.Background(), req("POST", "/containers/create", root)); !dec.Allow {
 		t.Errorf("root image (medium) denied at min high: %s", dec.Msg)
 	}
-	if dec := newDecider(config.Enforce{MinSeverity: "medium"}).Decide(context.Background(), req("POST", "/containers/create", root)); dec.Allow {
+	if dec := newDecider(config.Enforce{Profile: rules.Restricted}).Decide(context.Background(), req("POST", "/containers/create", root)); dec.Allow {
 		t.Errorf("root image allowed at min medium")
 	}
 	if dec := newDecider(config.Enforce{Rules: map[string]string{"root-user": "deny"}}).Decide(context.Background(), req("POST", "/containers/create", root)); dec.Allow || !strings.Contains(dec.Msg, "DG301") {

@@ -68,14 +68,13 @@ func (j *judgement) rule(r *rules.Rule, sev rules.Severity, msg string) {
 	j.add(r, sev, msg, firstSentence(r.Remediation))
 }
 
-// add decides one finding under the rule's enforcement mode (by severity
-// against minSeverity, unless the rule denies by default), then the
-// enforce.rules overrides. A fail-closed rule always denies. When several
+// add decides one finding by the profile's membership (never by its
+// severity), then the enforce.rules overrides. A fail-closed rule always denies. When several
 // overrides name the rule, the most specific wins (ID or slug over its
 // control), and of equally specific ones deny wins: the outcome never
 // depends on map order.
 func (j *judgement) add(r *rules.Rule, sev rules.Severity, msg, fix string) {
-	deny := sev.Rank() >= j.d.min.Rank() || r.Enforce == rules.EnforceDeny || r.Enforce == rules.EnforceFailClosed
+	deny := j.d.profile.Denies(r)
 	if r.Enforce != rules.EnforceFailClosed {
 		best, how := 0, ""
 		for k, v := range j.d.cfg.Rules {

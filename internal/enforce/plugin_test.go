@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/api/types/container"
@@ -303,7 +305,7 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 // TestBypassesThroughPlugin sends every bypass as the raw AuthZReq JSON
 // dockerd would post to the plugin.
 func TestBypassesThroughPlugin(t *testing.T) {
-	srv := httptest.NewServer(NewPlugin(New(Settings{Config: config.Enforce{MinSeverity: "medium"}, Self: "dockguard"}, testImages), nil))
+	srv := httptest.NewServer(NewPlugin(New(Settings{Config: config.Enforce{Profile: rules.Restricted}, Self: "dockguard"}, testImages), nil))
 	defer srv.Close()
 	for _, b := range Bypasses() {
 		body, err := json.Marshal(b.r)

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/config"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/api/pkg/stdcopy"
@@ -294,7 +296,7 @@ func TestBypassesThroughProxy(t *testing.T) {
 	})}
 	go func() { _ = srv.Serve(ul) }()
 	defer srv.Close()
-	sock := startProxy(t, New(Settings{Config: config.Enforce{MinSeverity: "medium"}, Self: "dockguard"}, testImages), upstream)
+	sock := startProxy(t, New(Settings{Config: config.Enforce{Profile: rules.Restricted}, Self: "dockguard"}, testImages), upstream)
 	for _, b := range Bypasses() {
 		var raw strings.Builder
 		fmt.Fprintf(&raw, "%s %s HTTP/1.1\r\nHost: d\r\n", b.r.RequestMethod, b.r.RequestURI)

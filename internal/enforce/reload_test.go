@@ -66,7 +66,7 @@ func TestReloader(t *testing.T) {
 	if cur.Load().Mode() != "warn" {
 		t.Errorf("a broken file replaced the policy")
 	}
-	write("enforce:\n  mode: audit\n  minSeverity: low\n")
+	write("enforce:\n  mode: audit\n  profile: restricted@v1\n")
 	hup <- os.Interrupt
 	wait(func() bool { return cur.Load().Mode() == "audit" }, "SIGHUP reload")
 }

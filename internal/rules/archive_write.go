@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "docker cp into a container follows symlinks the container controls; CVE-2026-41567 made that a write on the host.",
 		Remediation: "Set `enforce.allowArchiveWrites: true` on patched daemons that need docker cp into containers.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

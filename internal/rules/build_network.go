@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "networkmode host (or another container's) puts the build's RUN steps in a namespace other than their own.",
 		Remediation: "Build on the default network (no `--network`).",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

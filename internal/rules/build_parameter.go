@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Build without the parameter.",
 		Doc:         "Unknown build parameters are denied as unjudged requests.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "BuildKit's gRPC traffic (/session, /grpc, version=2 builds) is never shown to authorization plugins, so what the build mounts and runs is not judged.",
 		Remediation: "Set `enforce.allowBuilds: true` where builds are wanted, on hosts that build only trusted code.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

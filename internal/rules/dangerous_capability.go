@@ -29,7 +29,7 @@ func init() {
 			}
 			var bad []string
 			allowed := map[string]bool{}
-			for _, a := range r.Config().AllowedCapabilities {
+			for _, a := range r.Config().Allow.Capabilities {
 				allowed[strings.TrimPrefix(strings.ToUpper(a), "CAP_")] = true
 			}
 			for _, cp := range c.CapAdd.V {

@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "docker exec --privileged gives the process every capability and every device, whatever the container was created with.",
 		Remediation: "Drop `--privileged` from `docker exec`.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Run `docker exec --user <uid>` with an unprivileged user, or set `enforce.allowExecRoot: true` where operators need root shells.",
 		Doc:         "Judged by enforcement on exec create bodies: an empty User is the container's user (asked of the daemon), and a name is resolved in the container's /etc/passwd as runc resolves it, so `toor:x:0:0` is root.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

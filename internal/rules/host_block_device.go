@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Pass only the named character devices the workload needs (`--device /dev/fuse`), never a disk or a wildcard rule.",
 		Doc:         "Judged by enforcement on create, update and service requests: Devices[].PathOnHost and DeviceCgroupRules.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

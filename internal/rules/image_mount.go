@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "An image mount adds another image's files to the container, which neither the image rules nor the request show.",
 		Remediation: "Copy the files into the image at build time instead of mounting another image.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "When the daemon cannot say which user an image runs as, the container is judged as root.",
 		Remediation: "Run dockguard with access to the daemon's API, or set `enforce.unknownImageUser: allow`.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

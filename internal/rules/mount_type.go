@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "Mount types other than bind, volume and tmpfs (npipe, cluster volumes) reach what the mount rules do not see.",
 		Remediation: "Use a bind, volume or tmpfs mount.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

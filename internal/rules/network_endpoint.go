@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "NetworkingConfig.EndpointsConfig can attach a container to a network that HostConfig.NetworkMode does not name; the daemon connects it there.",
 		Remediation: "Name only the network of HostConfig.NetworkMode in NetworkingConfig.EndpointsConfig (`docker run --network` once).",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Manage plugins by hand, or set `enforce.allowPlugins: true`; the plugin's privileges are then judged.",
 		Doc:         "Requests that would disable, remove or reconfigure dockguard itself are always denied.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

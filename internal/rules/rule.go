@@ -45,8 +45,8 @@ type Rule struct {
 	// decision code lives in internal/enforce; their identity, severity
 	// and mode live here.
 	Request bool `json:"-"`
-	// Enforce is how enforcement treats the rule when the configuration
-	// does not name it in enforce.rules.
+	// Enforce marks the rules no setting relaxes (EnforceFailClosed);
+	// which other rules deny is the profiles' membership (profile.go).
 	Enforce EnforceMode `json:"enforce,omitempty"`
 
 	// Build judges how an image is built (Dockerfile, image history).
@@ -78,10 +78,8 @@ type Rule struct {
 type EnforceMode string
 
 const (
-	// EnforceBySeverity denies findings at or above enforce.minSeverity.
-	EnforceBySeverity EnforceMode = ""
-	// EnforceDeny denies whatever the severity; enforce.rules may relax it.
-	EnforceDeny EnforceMode = "deny"
+	// EnforceByProfile denies when the profile in force has the rule.
+	EnforceByProfile EnforceMode = ""
 	// EnforceFailClosed always denies: the request could not be judged,
 	// and no setting lets an unjudged request through.
 	EnforceFailClosed EnforceMode = "fail-closed"
@@ -196,8 +194,9 @@ type Config struct {
 	MaxRestartRetries int
 	// NoDigestPinning accepts images pinned by tag alone.
 	NoDigestPinning bool
-	// AllowedCapabilities may be added without a finding.
-	AllowedCapabilities []string
+	// Allow is the allow-lists (.dockguard.yaml allow:), read alike by
+	// the audit and enforcement.
+	Allow Allow
 	// SensitivePaths are host paths to treat like /etc when mounted.
 	SensitivePaths []string
 	// SUIDAllow are image paths that may keep or get a SUID/SGID bit.
@@ -206,6 +205,47 @@ type Config struct {
 	// empty means dockguard.trust and dockguard.tenant.
 	TrustLabel  string
 	TenantLabel string
+}
+
+// Allow lists what the configuration declares safe beyond the built-in
+// defaults. Each list widens one rule's idea of safe; none turns a rule off.
+type Allow struct {
+	// BindRoots are the host folders restricted lets binds come from.
+	BindRoots []string
+	// Devices are host device paths allowed beyond named character
+	// devices (a disk given to a storage container).
+	Devices []string
+	// Capabilities may be added (upper case, without CAP_).
+	Capabilities []string
+	// SeccompProfiles are sha256:<hex> hashes of the canonical JSON of
+	// seccomp profiles (SeccompHash).
+	SeccompProfiles []string
+	// AppArmorProfiles are AppArmor profiles besides docker-default.
+	AppArmorProfiles []string
+	// SELinuxTypes are SELinux process types besides the container
+	// types of container-selinux.
+	SELinuxTypes []string
+	// VolumeDrivers are volume plugins allowed besides local.
+	VolumeDrivers []string
+	// VolumeTypes are filesystem types a local volume may mount besides
+	// tmpfs and network filesystems.
+	VolumeTypes []string
+	// Sysctls are kernel parameters allowed beyond the namespaced ones:
+	// a name, or a prefix ending in ".*".
+	Sysctls []string
+	// Runtimes are OCI runtimes allowed besides the daemon's default.
+	Runtimes []string
+}
+
+// Has reports whether v is on an allow-list, compared as its rule compares
+// (upper case for capabilities is done by the caller).
+func Has(list []string, v string) bool {
+	for _, a := range list {
+		if a == v {
+			return true
+		}
+	}
+	return false
 }
 
 // NewReporter returns a reporter for one rule.

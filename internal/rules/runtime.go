@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Leave `--runtime` unset; run workloads that need another runtime on hosts set aside for them.",
 		Doc:         "Judged by enforcement on create requests. runc and io.containerd.runc.v2 are the default; every other name is denied.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Use Docker's default seccomp profile (no `seccomp=` security option).",
 		Doc:         "seccomp=unconfined is judged by seccomp-unconfined.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "A plugin service (TaskTemplate.PluginSpec) installs a plugin, with its privileges, on every node.",
 		Remediation: "Install plugins by hand, reviewed.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "An update that adds devices or device rules gives a running container host devices its create never asked for.",
 		Remediation: "Recreate the container, under review, to change its devices.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Keep the container's limits; recreate it to change them under review.",
 		Doc:         "Judged by enforcement on container update bodies against maxMemory and maxPids.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

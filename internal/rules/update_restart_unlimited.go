@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "always, unless-stopped or on-failure without a retry count keeps a crashing container restarting forever.",
 		Remediation: "Use `on-failure` with a retry count (`--restart on-failure:5`).",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Use a bind mount the policy can judge (`-v /srv/app:/data:ro`), or a plain named volume that holds only its own data.",
 		Doc:         "Judged by enforcement on volume create bodies, on HostConfig.Mounts and service mounts with DriverConfig options, and on the named volumes a create mounts (asked of the daemon, so a volume made before enforcement is judged as it is held).",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Use the local volume driver, or install and review volume plugins by hand.",
 		Doc:         "Judged by enforcement on volume create bodies, mounts with a DriverConfig name, HostConfig.VolumeDriver and existing named volumes.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

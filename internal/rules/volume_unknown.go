@@ -12,6 +12,5 @@ func init() {
 		Rationale:   "A named volume's options decide what it mounts; when the daemon cannot be asked, its options are not judged.",
 		Remediation: "Run dockguard with access to the daemon's API.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }

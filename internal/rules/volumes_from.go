@@ -13,6 +13,5 @@ func init() {
 		Remediation: "Mount the named volumes the workload needs (`--mount type=volume,src=data,dst=/data`) instead of `--volumes-from`.",
 		Doc:         "Judged by enforcement on create requests (HostConfig.VolumesFrom). The source container's mounts are not looked up, so the request is denied whatever they are.",
 		Request:     true,
-		Enforce:     EnforceDeny,
 	})
 }
