@@ -52,6 +52,11 @@ type Options struct {
 	// Images are image references (--image), read with Image's options.
 	Images []string
 	Image  image.Options
+	// Profile, when set, marks every finding that enforcement under that
+	// profile (and EnforceRules, enforce.rules) would deny, and runs the
+	// profile's rules that the configuration leaves off for the audit.
+	Profile      rules.Profile
+	EnforceRules map[string]string
 }
 
 // Note is information about an input that is not an error.
@@ -85,6 +90,8 @@ type Result struct {
 	Findings []rules.Finding
 	Errors   []*inputs.Error
 	Notes    []Note
+	// Profile is the enforcement profile findings were marked for.
+	Profile string
 }
 
 // MatchDockerfile recognizes Dockerfile names: Dockerfile, Dockerfile.*,
@@ -219,6 +226,10 @@ func Run(ctx context.Context, opt Options) *Result {
 		}
 	}
 	pol := policy.New(opt.Config)
+	if !opt.Profile.IsZero() {
+		pol = policy.WithProfile(opt.Config, opt.Profile, opt.EnforceRules)
+		res.Profile = opt.Profile.String()
+	}
 	// Engines are read over the network while files are parsed.
 	var engines sync.WaitGroup
 	engines.Go(func() { auditEngines(ctx, opt, pol, col) })

@@ -14,16 +14,18 @@ import (
 )
 
 type auditOptions struct {
-	files     []string
-	envFiles  []string
-	profiles  []string
-	runs      []string
-	format    string
-	output    string
-	failOn    string
-	target    string
-	trusted   []string
-	maxSizeMB int
+	files    []string
+	envFiles []string
+	profiles []string
+	// composeProfiles are --compose-profile values: always compose's.
+	composeProfiles []string
+	runs            []string
+	format          string
+	output          string
+	failOn          string
+	target          string
+	trusted         []string
+	maxSizeMB       int
 
 	configPath    string
 	baseline      string
@@ -69,7 +71,8 @@ reported); otherwise 1 when a finding is at or above --fail-on; else 0.`,
 	f := cmd.Flags()
 	f.StringArrayVarP(&o.files, "file", "f", nil, "a compose file; repeat to merge several into one project, as docker compose -f does")
 	f.StringArrayVar(&o.envFiles, "env-file", nil, "an env file for compose interpolation (repeatable); default: .env in the project folder")
-	f.StringArrayVar(&o.profiles, "profile", nil, "a compose profile to enable (repeatable)")
+	f.StringArrayVar(&o.profiles, "profile", nil, "an enforcement profile (baseline, restricted, or with a version: baseline@v1) whose denials to mark; any other name is a compose profile to enable (repeatable)")
+	f.StringArrayVar(&o.composeProfiles, "compose-profile", nil, "a compose profile to enable, even one named baseline or restricted (repeatable)")
 	f.StringArrayVar(&o.runs, "run", nil, "a docker/podman run or create command line to audit (repeatable)")
 	f.StringVar(&o.format, "format", "text", "report format: text, json or sarif")
 	f.StringVar(&o.configPath, "config", "", "configuration file (default: .dockguard.yaml in the working folder or a parent)")
@@ -114,6 +117,25 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 	if o.maxSizeMB <= 0 {
 		return fmt.Errorf("--max-file-size must be positive")
 	}
+	// --profile names an enforcement profile (baseline, restricted) or a
+	// compose profile; --compose-profile is only the latter.
+	var prof rules.Profile
+	composeProfiles := append([]string(nil), o.composeProfiles...)
+	for _, p := range o.profiles {
+		name, _, _ := strings.Cut(strings.ToLower(strings.TrimSpace(p)), "@")
+		if name != "baseline" && name != "restricted" {
+			composeProfiles = append(composeProfiles, p)
+			continue
+		}
+		pp, err := rules.ParseProfile(p)
+		if err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+		if !prof.IsZero() && prof != pp {
+			return fmt.Errorf("--profile: %s and %s: name one enforcement profile", prof, pp)
+		}
+		prof = pp
+	}
 	rc := cfg.Rules
 	rc.TrustedRegistries = append(append([]string{}, rc.TrustedRegistries...), o.trusted...)
 	ctx, cancel, err := o.live.context(cmd.Context())
@@ -141,7 +163,9 @@ func runAudit(cmd *cobra.Command, s Streams, o *auditOptions, paths []string) er
 		Paths:        paths,
 		ComposeFiles: o.files,
 		EnvFiles:     o.envFiles,
-		Profiles:     o.profiles,
+		Profiles:     composeProfiles,
+		Profile:      prof,
+		EnforceRules: cfg.Enforce.Rules,
 		RunLines:     o.runs,
 		Target:       o.target,
 		Config:       rc,

@@ -34,6 +34,10 @@ type Spec struct {
 	Engine string
 	// Rootless is true for Podman run by an ordinary user (no sudo).
 	Rootless bool
+	// UsernsRemap is set when the daemon remaps container root
+	// (--userns-remap, or a rootless daemon); a container with
+	// UsernsMode host opts out.
+	UsernsRemap bool
 
 	// At maps a field path (see the Field constants; list items carry
 	// their index: "HostConfig.Binds[2]", port bindings their port:
@@ -91,6 +95,8 @@ const (
 	FieldDeviceCgroupRules = "HostConfig.DeviceCgroupRules"
 	FieldPortBindings      = "HostConfig.PortBindings"
 	FieldPublishAllPorts   = "HostConfig.PublishAllPorts"
+	FieldSysctls           = "HostConfig.Sysctls"
+	FieldRuntime           = "HostConfig.Runtime"
 )
 
 // Item is the field path of one list item.
@@ -173,7 +179,9 @@ func Map(s *Spec) *facts.Container {
 			out.User.Why = "the image's user: root unless the image sets USER"
 		}
 	}
+	out.UsernsRemap = s.UsernsRemap && !strings.EqualFold(string(h.UsernsMode), "host")
 	if s.Image != nil {
+		out.ImageUserKnown = true
 		out.PrivilegeDrop = s.Image.PrivilegeDrop
 		out.Healthcheck = s.Image.Healthcheck
 		out.ExposedPorts = s.Image.ExposedPorts
@@ -239,6 +247,14 @@ func Map(s *Spec) *facts.Container {
 	for i, r := range h.DeviceCgroupRules {
 		out.DeviceCgroupRules = append(out.DeviceCgroupRules, facts.SetAt(r, m.at(Item(FieldDeviceCgroupRules, i))))
 	}
+	for k, v := range h.Sysctls {
+		if _, ok := m.unknown(Key(FieldSysctls, k)); ok {
+			continue
+		}
+		out.Sysctls = append(out.Sysctls, facts.Sysctl{Name: k, Value: v, At: m.at(Key(FieldSysctls, k))})
+	}
+	sort.Slice(out.Sysctls, func(i, j int) bool { return out.Sysctls[i].Name < out.Sysctls[j].Name })
+	out.Runtime = value(m, FieldRuntime, h.Runtime, h.Runtime != "")
 	m.ports(h)
 	out.DisableContentTrust = s.DisableContentTrust
 	for f, why := range s.Unknown {
@@ -332,7 +348,7 @@ func (m *mapper) securityOpts(opts []string) {
 			if v == "disable" {
 				so.SELinuxDisabled = facts.SetAt(true, at)
 			} else {
-				so.SELinuxLabels = append(so.SELinuxLabels, v)
+				so.SELinuxLabels = append(so.SELinuxLabels, facts.SetAt(v, at))
 			}
 		case "systempaths":
 			if v == "unconfined" {

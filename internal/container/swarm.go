@@ -120,6 +120,13 @@ func ServiceSpec(s Service) *Spec {
 			add("no-new-privileges=true", "NoNewPrivileges")
 		}
 	}
+	for k, v := range cs.Sysctls {
+		if hc.Sysctls == nil {
+			hc.Sysctls = map[string]string{}
+		}
+		hc.Sysctls[k] = v
+		mark(Key(FieldSysctls, k), cf+"Sysctls["+k+"]")
+	}
 	for i, u := range cs.Ulimits {
 		hc.Ulimits = append(hc.Ulimits, u)
 		mark(Item(FieldUlimits, i), fmt.Sprintf("%sUlimits[%d]", cf, i))

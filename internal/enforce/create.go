@@ -76,7 +76,6 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 	}
 	j.endpoints(hc, c.NetworkingConfig)
 	j.devices("HostConfig.", hc)
-	j.seccompProfiles(hc.SecurityOpt)
 	j.namedVolumes(ctx, hc)
 	// Bind sources that are symlinks here are judged where they lead too.
 	if binds, mounts := resolvedBinds(hc); len(binds)+len(mounts) > 0 {
@@ -185,8 +184,8 @@ func (j *judgement) endpoints(hc *apicontainer.HostConfig, nc *network.Networkin
 }
 
 // namespaces adds what the container rules do not decide on their own
-// from a create request: mounts inherited from another container, an
-// alternate runtime, volume plugins and image mounts. Namespace joins are
+// from a create request: mounts inherited from another container, volume
+// plugins and image mounts. Namespace joins are
 // the catalogue's (shared-namespace, and the host-namespace rules for
 // host and ns: modes).
 func (j *judgement) namespaces(h *apicontainer.HostConfig) {
@@ -195,9 +194,6 @@ func (j *judgement) namespaces(h *apicontainer.HostConfig) {
 	}
 	if len(h.VolumesFrom) > 0 {
 		j.check("volumes-from", "mount named volumes instead of --volumes-from", "HostConfig.VolumesFrom inherits the mounts of %s", truncate(strings.Join(h.VolumesFrom, ","), 60))
-	}
-	if h.Runtime != "" && h.Runtime != "runc" && h.Runtime != "io.containerd.runc.v2" {
-		j.check("runtime", "leave --runtime unset", "HostConfig.Runtime %q is not the default runtime", truncate(h.Runtime, 40))
 	}
 	for i, m := range h.Mounts {
 		j.mount("HostConfig.Mounts", i, m)

@@ -115,13 +115,7 @@ func New(s Settings, images Images) *Decider {
 // low rule named there must not open the boundary); enforce.rules is
 // where enforcement turns a rule off.
 func enforcePolicy(cfg rules.Config, prof rules.Profile) *policy.Policy {
-	p := policy.New(cfg)
-	for _, r := range rules.All() {
-		if prof.Denies(r) && !r.Request && !r.Meta && !policy.Enabled(r, cfg) {
-			p.Rules = append(p.Rules, r)
-		}
-	}
-	return p
+	return policy.WithProfile(cfg, prof, nil)
 }
 
 // Profile is the enforcement profile in force.

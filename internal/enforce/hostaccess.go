@@ -175,25 +175,6 @@ func (j *judgement) devices(field string, hc *apicontainer.HostConfig) {
 	}
 }
 
-// seccompProfiles denies a seccomp profile other than Docker's default:
-// the CLI sends a profile file's JSON inline, and one that allows every
-// system call switches seccomp off as surely as "unconfined".
-func (j *judgement) seccompProfiles(opts []string) {
-	for i, o := range opts {
-		k, v, ok := container.SplitSecurityOpt(o)
-		if !ok || k != "seccomp" {
-			continue
-		}
-		switch strings.TrimSpace(v) {
-		case "builtin", "unconfined":
-			// builtin is Docker's default profile; unconfined is judged
-			// by seccomp-unconfined.
-		default:
-			j.check("seccomp-profile", "use Docker's default seccomp profile (no seccomp= option)", "HostConfig.SecurityOpt[%d]: a custom seccomp profile is not judged (one that allows every call turns seccomp off)", i)
-		}
-	}
-}
-
 // mountTypes are the mount types a Linux daemon takes.
 var mountTypes = map[mount.Type]bool{mount.TypeBind: true, mount.TypeVolume: true, mount.TypeTmpfs: true, "image": true}
 

@@ -69,41 +69,14 @@ func (j *judgement) rule(r *rules.Rule, sev rules.Severity, msg string) {
 }
 
 // add decides one finding by the profile's membership (never by its
-// severity), then the enforce.rules overrides. A fail-closed rule always denies. When several
-// overrides name the rule, the most specific wins (ID or slug over its
-// control), and of equally specific ones deny wins: the outcome never
-// depends on map order.
+// severity) and the enforce.rules overrides (rules.Verdict).
 func (j *judgement) add(r *rules.Rule, sev rules.Severity, msg, fix string) {
-	deny := j.d.profile.Denies(r)
-	if r.Enforce != rules.EnforceFailClosed {
-		best, how := 0, ""
-		for k, v := range j.d.cfg.Rules {
-			if !r.Matches(k) {
-				continue
-			}
-			spec := 1 // a control
-			if !strings.EqualFold(strings.TrimSpace(k), string(r.Control)) {
-				spec = 2 // the rule's ID or slug
-			}
-			if spec > best || (spec == best && overrideRank[v] > overrideRank[how]) {
-				best, how = spec, v
-			}
-		}
-		switch how {
-		case "deny":
-			deny = true
-		case "warn":
-			deny = false
-		case "off":
-			return
-		}
+	deny, off := rules.Verdict(j.d.profile, j.d.cfg.Rules, r)
+	if off {
+		return
 	}
 	j.vs = append(j.vs, Violation{Rule: r.ID, Slug: r.Slug, Severity: sev, Message: msg, Fix: fix, Deny: deny})
 }
-
-// overrideRank orders equally specific enforce.rules overrides: the
-// stricter wins.
-var overrideRank = map[string]int{"off": 1, "warn": 2, "deny": 3}
 
 func firstSentence(s string) string {
 	if i := strings.Index(s, ". "); i > 0 {

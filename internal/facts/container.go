@@ -16,6 +16,13 @@ type Container struct {
 	// Rootless is set when the engine runs without root on the host
 	// (Podman run by a user), so container root is not host root.
 	Rootless bool
+	// UsernsRemap is set when the daemon remaps container root to an
+	// unprivileged host user (dockerd --userns-remap, or a rootless
+	// daemon) and the container does not opt out with --userns host.
+	UsernsRemap bool
+	// ImageUserKnown is set when the image's own configuration was
+	// known, so an unset User means the image sets no USER: root.
+	ImageUserKnown bool
 	// Networks are the networks the container joins by name (compose),
 	// besides its network mode.
 	Networks []string
@@ -75,6 +82,11 @@ type Container struct {
 	// DeviceCgroupRules allow device access without passing a device
 	// (--device-cgroup-rule 'c *:* rwm').
 	DeviceCgroupRules []Value[string]
+	// Sysctls are kernel parameters set in the container's namespaces.
+	Sysctls []Sysctl
+	// Runtime is the OCI runtime asked for (--runtime); unset is the
+	// daemon's default.
+	Runtime Value[string]
 	Published         []PublishedPort
 	PublishAll        Value[bool]
 	// DisableContentTrust is set when the command line turns image
@@ -136,13 +148,20 @@ type PrivilegeDrop struct {
 	At     Location
 }
 
+// Sysctl is one --sysctl name=value.
+type Sysctl struct {
+	Name  string
+	Value string
+	At    Location
+}
+
 // SecurityOpts is --security-opt decoded.
 type SecurityOpts struct {
 	NoNewPrivileges Value[bool]
 	SeccompProfile  Value[string] // "unconfined" or a profile
 	AppArmorProfile Value[string]
 	SELinuxDisabled Value[bool]
-	SELinuxLabels   []string
+	SELinuxLabels   []Value[string] // label=type:x, label=level:y, …
 	// Unmasked is set by systempaths=unconfined: /proc and /sys paths
 	// Docker masks are visible and writable.
 	Unmasked Value[bool]

@@ -14,6 +14,25 @@ import (
 type Policy struct {
 	Config rules.Config
 	Rules  []*rules.Rule
+	// Profile, when set, marks each finding its enforcement would deny
+	// (Finding.DeniedBy), under the Overrides (enforce.rules).
+	Profile   rules.Profile
+	Overrides map[string]string
+}
+
+// WithProfile returns a policy that also runs every rule the profile
+// denies, even where the configuration turns it off for the audit (a
+// rule named in disable, or one off by default), and marks the findings
+// the profile would deny: what turning enforcement on would break.
+func WithProfile(cfg rules.Config, prof rules.Profile, overrides map[string]string) *Policy {
+	p := New(cfg)
+	p.Profile, p.Overrides = prof, overrides
+	for _, r := range rules.All() {
+		if prof.Denies(r) && !r.Request && !r.Meta && !Enabled(r, cfg) {
+			p.Rules = append(p.Rules, r)
+		}
+	}
+	return p
 }
 
 // New returns a policy that runs every registered rule the configuration
@@ -136,6 +155,13 @@ func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 		if sev, ok := severityFor(r, p.Config); ok {
 			for i := range fs {
 				fs[i].Severity = sev
+			}
+		}
+		if !p.Profile.IsZero() {
+			if deny, _ := rules.Verdict(p.Profile, p.Overrides, r); deny {
+				for i := range fs {
+					fs[i].DeniedBy = p.Profile.String()
+				}
 			}
 		}
 		out = append(out, fs...)

@@ -54,6 +54,9 @@ type Finding struct {
 	Remediation string         `json:"remediation"`
 	Subject     facts.Subject  `json:"subject"`
 	Location    facts.Location `json:"location"`
+	// DeniedBy is the enforcement profile that would deny the finding
+	// (audit --profile).
+	DeniedBy string `json:"deniedBy,omitempty"`
 }
 
 // Problem is an input error or a note, with its place.
@@ -70,6 +73,10 @@ type Summary struct {
 	Findings   int                    `json:"findings"`
 	Errors     int                    `json:"errors"`
 	BySeverity map[rules.Severity]int `json:"bySeverity"`
+	// Profile is the enforcement profile the audit was asked about
+	// (--profile), and Denied how many findings it would deny.
+	Profile string `json:"profile,omitempty"`
+	Denied  int    `json:"denied,omitempty"`
 	// Ignored counts findings silenced by inline ignores, Baselined those
 	// hidden by the baseline, Fixed the baseline's findings that are gone.
 	Ignored   int `json:"ignored"`
@@ -119,7 +126,7 @@ func Build(res *audit.Result) *Document {
 		Findings:      []Finding{},
 		Errors:        []Problem{},
 		Notes:         []Problem{},
-		Summary:       Summary{Inputs: res.Inputs, BySeverity: map[rules.Severity]int{}, ByKind: map[string]int{}, Skipped: skippedGroups(res)},
+		Summary:       Summary{Inputs: res.Inputs, Profile: res.Profile, BySeverity: map[rules.Severity]int{}, ByKind: map[string]int{}, Skipped: skippedGroups(res)},
 	}
 	for _, k := range audit.Kinds {
 		d.Summary.ByKind[string(k)] = res.ByKind[k]
@@ -145,7 +152,7 @@ func FromRule(f rules.Finding) Finding {
 	return Finding{
 		Rule: f.Rule.ID, Slug: f.Rule.Slug, Control: f.Rule.Control, Threat: f.Rule.Threat,
 		Severity: f.Severity, Title: f.Rule.Title, Message: f.Message, Remediation: f.Rule.Remediation,
-		Subject: f.Subject, Location: f.At,
+		Subject: f.Subject, Location: f.At, DeniedBy: f.DeniedBy,
 	}
 }
 
@@ -157,8 +164,12 @@ func (d *Document) Recount() {
 	for _, s := range rules.Severities {
 		d.Summary.BySeverity[s] = 0
 	}
+	d.Summary.Denied = 0
 	for _, f := range d.Findings {
 		d.Summary.BySeverity[f.Severity]++
+		if f.DeniedBy != "" {
+			d.Summary.Denied++
+		}
 	}
 	d.Summary.Fixed = len(d.Fixed)
 }

@@ -274,6 +274,9 @@ func buildSARIF(d *Document, opt SARIFOptions) (*sarif.Report, error) {
 		if !sarifIsFile(f.Location) {
 			props.Add("location", f.Location.String())
 		}
+		if f.DeniedBy != "" {
+			props.Add("deniedBy", f.DeniedBy)
+		}
 		res.Properties = props
 		run.Results = append(run.Results, res)
 	}

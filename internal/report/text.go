@@ -79,6 +79,9 @@ func Text(w io.Writer, d *Document, opt TextOptions) error {
 		for _, f := range group {
 			sev := fmt.Sprintf("%-8s", strings.ToUpper(string(f.Severity)))
 			tw.printf("  %s %s %s  %s  (%s %s)\n", paint(sevColor[f.Severity], sev), f.Rule, f.Slug, f.Location.String(), f.Subject.Kind, f.Subject.Name)
+			if f.DeniedBy != "" {
+				body("", paint("\x1b[1;31m", "denied by "+f.DeniedBy))
+			}
 			body("", f.Message)
 			body(paint("\x1b[2m", "fix:")+" ", f.Remediation)
 		}
@@ -161,6 +164,9 @@ func summaryLine(d *Document) string {
 		d.Summary.Findings, plural(d.Summary.Findings, "finding", "findings"), counts,
 		d.Summary.Inputs, plural(d.Summary.Inputs, "input", "inputs"), kindCounts(d),
 		d.Summary.Errors, plural(d.Summary.Errors, "error", "errors"))
+	if d.Summary.Profile != "" {
+		line += fmt.Sprintf(", %d %s denied by %s", d.Summary.Denied, plural(d.Summary.Denied, "would be", "would be"), d.Summary.Profile)
+	}
 	if n := d.Summary.Ignored; n > 0 {
 		line += fmt.Sprintf(", %d ignored inline", n)
 	}

@@ -76,3 +76,4 @@ func TestCatalogue(t *testing.T) {
 		t.Errorf("unknown name resolved to %v", got)
 	}
 }
+

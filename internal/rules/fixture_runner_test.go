@@ -73,12 +73,19 @@ type want struct {
 	rule       string
 	severity   string
 	re         *regexp.Regexp
+	// denied is set by a "!" after the rule (`privileged! "…"`): the
+	// finding must carry the deny marker of the case's --deny-profile,
+	// and a want without it must not.
+	denied bool
 }
 
 func (w *want) String() string {
 	s := w.rule
 	if w.severity != "" {
 		s += "@" + w.severity
+	}
+	if w.denied {
+		s += "!"
 	}
 	return fmt.Sprintf("%s %q", s, w.re)
 }
@@ -263,7 +270,9 @@ func parseWants(s string) ([]*want, error) {
 		name, rest, _ := strings.Cut(s, " ")
 		rest = strings.TrimLeft(rest, " \t")
 		w := &want{rule: name}
-		w.rule, w.severity, _ = strings.Cut(name, "@")
+		base, denied := strings.CutSuffix(name, "!")
+		w.denied = denied
+		w.rule, w.severity, _ = strings.Cut(base, "@")
 		if len(rules.Lookup(w.rule)) == 0 {
 			return nil, fmt.Errorf("want names unknown rule %q", w.rule)
 		}
@@ -313,6 +322,9 @@ func (w *want) matches(f rules.Finding, file string, line int) bool {
 		return false
 	}
 	if w.severity != "" && string(f.Severity) != w.severity {
+		return false
+	}
+	if (f.DeniedBy != "") != w.denied {
 		return false
 	}
 	return w.re.MatchString(f.Message)
@@ -651,7 +663,7 @@ var surfaces = []*surface{
 		// are audited with it, as `docker compose` users get them.
 		name: "compose", dirs: []string{"compose"}, glob: "*",
 		main:  composeMain,
-		flags: []string{"-f", "--env-file", "--profile", "--trusted-registry"},
+		flags: []string{"-f", "--env-file", "--profile", "--trusted-registry", "--deny-profile", "--allow"},
 		audit: func(t *testing.T, c *fixtureCase) []rules.Finding {
 			dir := c.name
 			files := slices.Clone(c.option("-f"))
@@ -665,7 +677,7 @@ var surfaces = []*surface{
 			for i := range files {
 				files[i] = filepath.Join(dir, files[i])
 			}
-			return auditFixture(t, audit.Options{ComposeFiles: files, EnvFiles: envFiles, Profiles: c.option("--profile"), Config: fixtureConfig(c)})
+			return auditFixture(t, audit.Options{ComposeFiles: files, EnvFiles: envFiles, Profiles: c.option("--profile"), Config: fixtureConfig(c), Profile: fixtureProfile(t, c)})
 		},
 		covers: func(r *rules.Rule) bool {
 			return (r.Container != nil || r.Project != nil) && hasSurface(r, rules.SurfaceCompose)
@@ -675,7 +687,7 @@ var surfaces = []*surface{
 		// Each line that is neither blank nor a comment is one --run.
 		name: "run", dirs: []string{"run"}, glob: "*.txt",
 		main:  func(root string) string { return root },
-		flags: []string{"--trusted-registry"},
+		flags: []string{"--trusted-registry", "--deny-profile", "--allow"},
 		audit: func(t *testing.T, c *fixtureCase) []rules.Finding {
 			data, err := os.ReadFile(c.main)
 			if err != nil {
@@ -689,7 +701,7 @@ var surfaces = []*surface{
 					at = append(at, i+1)
 				}
 			}
-			findings := auditFixture(t, audit.Options{RunLines: lines, Config: fixtureConfig(c)})
+			findings := auditFixture(t, audit.Options{RunLines: lines, Config: fixtureConfig(c), Profile: fixtureProfile(t, c)})
 			for i, f := range findings {
 				if f.At.Path == facts.RunPath && f.At.Index >= 1 && f.At.Index <= len(at) {
 					findings[i].At = facts.FileAt(c.main, at[f.At.Index-1])
@@ -707,13 +719,17 @@ var surfaces = []*surface{
 		// A Docker host and its live containers, written as the facts
 		// the host and engine sources build (host_fixtures_test.go).
 		name: "host", dirs: []string{"host"}, glob: "*.yaml",
-		main: func(root string) string { return root },
+		main:  func(root string) string { return root },
+		flags: []string{"--deny-profile", "--allow"},
 		audit: func(t *testing.T, c *fixtureCase) []rules.Finding {
 			h, cs, err := loadHostFacts(c.main)
 			if err != nil {
 				t.Fatal(err)
 			}
 			pol := policy.New(fixtureConfig(c))
+			if p := fixtureProfile(t, c); !p.IsZero() {
+				pol = policy.WithProfile(fixtureConfig(c), p, nil)
+			}
 			findings := pol.Host(h)
 			for _, ct := range cs {
 				findings = append(findings, pol.Container(ct)...)
@@ -804,9 +820,39 @@ func (s *surface) cases(t *testing.T) []*fixtureCase {
 	return out
 }
 
-// fixtureConfig is the policy configuration a case's options ask for.
+// fixtureConfig is the policy configuration a case's options ask for:
+// --allow list=value fills one allow-list (`--allow runtimes=runsc`).
 func fixtureConfig(c *fixtureCase) rules.Config {
-	return rules.Config{TrustedRegistries: c.option("--trusted-registry")}
+	cfg := rules.Config{TrustedRegistries: c.option("--trusted-registry")}
+	for _, a := range c.option("--allow") {
+		k, v, _ := strings.Cut(a, "=")
+		lists := map[string]*[]string{
+			"bindRoots": &cfg.Allow.BindRoots, "devices": &cfg.Allow.Devices, "capabilities": &cfg.Allow.Capabilities,
+			"seccompProfiles": &cfg.Allow.SeccompProfiles, "apparmorProfiles": &cfg.Allow.AppArmorProfiles,
+			"selinuxTypes": &cfg.Allow.SELinuxTypes, "volumeDrivers": &cfg.Allow.VolumeDrivers, "volumeTypes": &cfg.Allow.VolumeTypes,
+			"sysctls": &cfg.Allow.Sysctls, "runtimes": &cfg.Allow.Runtimes,
+		}
+		if l, ok := lists[k]; ok {
+			*l = append(*l, v)
+		} else {
+			panic(c.name + ": --allow " + a + ": no such allow-list")
+		}
+	}
+	return cfg
+}
+
+// fixtureProfile is the enforcement profile whose denials a case marks
+// (--deny-profile baseline).
+func fixtureProfile(t *testing.T, c *fixtureCase) rules.Profile {
+	v := last(c.option("--deny-profile"))
+	if v == "" {
+		return rules.Profile{}
+	}
+	p, err := rules.ParseProfile(v)
+	if err != nil {
+		t.Fatalf("%s: --deny-profile: %v", c.name, err)
+	}
+	return p
 }
 
 // auditFixture runs an audit that must read every input.

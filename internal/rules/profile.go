@@ -90,6 +90,44 @@ func (p Profile) Denies(r *Rule) bool {
 	return l != LevelNone && l <= p.level()
 }
 
+// Verdict is what enforcement does with a finding of the rule under the
+// profile and the enforce.rules overrides: deny it, or ignore it (off).
+// A fail-closed rule always denies. When several overrides name the rule,
+// the most specific wins (ID or slug over its control), and of equally
+// specific ones the stricter: the outcome never depends on map order.
+func Verdict(p Profile, overrides map[string]string, r *Rule) (deny, off bool) {
+	deny = p.Denies(r)
+	if r.Enforce == EnforceFailClosed {
+		return true, false
+	}
+	best, how := 0, ""
+	for k, v := range overrides {
+		if !r.Matches(k) {
+			continue
+		}
+		spec := 1 // a control
+		if !strings.EqualFold(strings.TrimSpace(k), string(r.Control)) {
+			spec = 2 // the rule's ID or slug
+		}
+		if spec > best || (spec == best && overrideRank[v] > overrideRank[how]) {
+			best, how = spec, v
+		}
+	}
+	switch how {
+	case "deny":
+		return true, false
+	case "warn":
+		return false, false
+	case "off":
+		return false, true
+	}
+	return deny, false
+}
+
+// overrideRank orders equally specific enforce.rules overrides: the
+// stricter wins.
+var overrideRank = map[string]int{"off": 1, "warn": 2, "deny": 3}
+
 // ProfilesDenying lists the profiles of this release that deny the rule
 // ("baseline@v1, restricted@v1"), for explain and the docs.
 func ProfilesDenying(r *Rule) []string {

@@ -163,6 +163,9 @@ type Finding struct {
 	Subject  facts.Subject
 	Message  string
 	At       facts.Location
+	// DeniedBy names the enforcement profile that would deny the finding
+	// (audit --profile); "" when none was asked for or it would not.
+	DeniedBy string
 }
 
 // Reporter collects a rule's findings; the message is built where the

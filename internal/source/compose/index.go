@@ -475,7 +475,7 @@ func (ix *indexer) itemKeys(f *yamlFile, si *serviceIndex, key string, v *yaml.N
 		for _, it := range items(v) {
 			put(normalizeCap(str(it)), it, it)
 		}
-	case "environment", "labels", "build.args":
+	case "environment", "labels", "build.args", "sysctls":
 		if v.Kind == yaml.MappingNode {
 			for _, kv := range yamlpos.Entries(v) {
 				put(kv.Key.Value, yamlpos.Deref(kv.Value), kv.Key)

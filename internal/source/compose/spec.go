@@ -200,9 +200,11 @@ func (b *specBuilder) other() {
 		h.Sysctls = map[string]string{}
 		for k, v := range s.Sysctls {
 			h.Sysctls[k] = v
+			b.markItem(container.Key(container.FieldSysctls, k), "sysctls", k)
 		}
 	}
 	h.Runtime = s.Runtime
+	b.mark(container.FieldRuntime, "runtime")
 	h.Init = s.Init
 	h.ShmSize = int64(s.ShmSize)
 	h.OomScoreAdj = int(s.OomScoreAdj)
