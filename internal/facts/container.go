@@ -86,9 +86,9 @@ type Container struct {
 	Sysctls []Sysctl
 	// Runtime is the OCI runtime asked for (--runtime); unset is the
 	// daemon's default.
-	Runtime Value[string]
-	Published         []PublishedPort
-	PublishAll        Value[bool]
+	Runtime    Value[string]
+	Published  []PublishedPort
+	PublishAll Value[bool]
 	// DisableContentTrust is set when the command line turns image
 	// verification off (--disable-content-trust).
 	DisableContentTrust Value[bool]

@@ -76,4 +76,3 @@ func TestCatalogue(t *testing.T) {
 		t.Errorf("unknown name resolved to %v", got)
 	}
 }
-
