@@ -18,10 +18,9 @@ type bypass struct {
 	r    *Request
 }
 
-// mediumBypasses are attacks whose rule is of medium severity in the
-// catalogue: denied from enforce.minSeverity: medium, logged at the
-// default high.
-var mediumBypasses = map[string]bool{"apparmor unconfined": true, "userns host": true, "create with a group and no user": true}
+// mediumBypasses are attacks that only restricted@v1 denies (root in the
+// container is baseline's to allow): logged at the default baseline.
+var mediumBypasses = map[string]bool{"create with a group and no user": true}
 
 func with(r *Request, f func(*Request)) *Request { f(r); return r }
 
@@ -115,7 +114,7 @@ func Bypasses() []bypass {
 		{"unknown nested key with a value", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/t","Unknown":{"a":1}}]}}`)},
 		{"legacy Capabilities (API 1.40)", req("POST", "/v1.40/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Capabilities":["CAP_SYS_ADMIN"]}}`)},
 		{"MaskedPaths emptied", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"MaskedPaths":[],"ReadonlyPaths":[]}}`)},
-		{"sysctls", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Sysctls":{"net.ipv4.ip_unprivileged_port_start":"0"}}}`)},
+		{"sysctls", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Sysctls":{"kernel.core_pattern":"|/tmp/x"}}}`)},
 		{"cgroup of another container", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"Cgroup":"container:other"}}`)},
 		{"cgroup parent", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"CgroupParent":"/"}}`)},
 		{"volume plugin", req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000","HostConfig":{"VolumeDriver":"evil","Binds":["data:/data"]}}`)},
@@ -134,7 +133,7 @@ func Bypasses() []bypass {
 		{"exec with unknown field", req("POST", "/v1.41/containers/c1/exec", `{"Cmd":["sh"],"User":"10001","Privileges":true}`)},
 		{"service on the host network, deprecated spec Networks", req("POST", "/v1.41/services/create", `{"Name":"s","Networks":[{"Target":"host"}],"TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000"}}}`)},
 		{"service network by ID prefix", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000"},"Networks":[{"Target":"a1b2"}]}}`)},
-		{"service sysctls", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","Sysctls":{"kernel.shm_rmid_forced":"1"}}}}`)},
+		{"service sysctls", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","Sysctls":{"vm.overcommit_memory":"1"}}}}`)},
 		{"service volume plugin mount", req("POST", "/v1.41/services/create", `{"Name":"s","TaskTemplate":{"ContainerSpec":{"Image":"app:1","User":"1000","Mounts":[{"Type":"volume","Source":"v","Target":"/v","VolumeOptions":{"DriverConfig":{"Name":"evil"}}}]}}}`)},
 		{"volume plugin", req("POST", "/v1.41/volumes/create", `{"Name":"v","Driver":"evil"}`)},
 		{"volume with unknown field", req("POST", "/v1.41/volumes/create", `{"Name":"v","DriverOptions":{"o":"bind","device":"/"}}`)},

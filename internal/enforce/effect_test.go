@@ -77,7 +77,7 @@ func createAttacks(image, hostNetID string) []attack {
 		c("Unicode-folded Binds", "{\"Image\":\"IMG\",\"User\":\"10001\",\"HostConfig\":{\"Bind\u017f\":[\"/:/host\"]}}"),
 		c("Unicode-folded NetworkMode", "{\"Image\":\"IMG\",\"User\":\"10001\",\"HostConfig\":{\"NetworkMode\":\"none\",\"Networ\u212aMode\":\"host\"}}"),
 		c("systempaths=unconfined", `{"Image":"IMG","User":"10001","HostConfig":{"MaskedPaths":[],"ReadonlyPaths":[]}}`),
-		c("sysctl", `{"Image":"IMG","User":"10001","HostConfig":{"Sysctls":{"net.ipv4.ip_unprivileged_port_start":"0"}}}`),
+		c("sysctl", `{"Image":"IMG","User":"10001","HostConfig":{"Sysctls":{"kernel.core_pattern":"|/tmp/x"}}}`),
 		c("unknown Mounts key", `{"Image":"IMG","User":"10001","HostConfig":{"Mounts":[{"Type":"bind","Source":"/","Target":"/host","Bogus":1}]}}`),
 		c("extra endpoint on the host network", `{"Image":"IMG","User":"10001","HostConfig":{"NetworkMode":"bridge"},"NetworkingConfig":{"EndpointsConfig":{"host":{}}}}`),
 		c("absent image, privileged", `{"Image":"dg-absent:test","HostConfig":{"Privileged":true}}`),
@@ -116,7 +116,8 @@ func dangerous(ctx context.Context, t *testing.T, c *client.Client, hostNetID st
 			out = append(out, name+": host namespace")
 		case hostNetID != "" && strings.HasPrefix(hostNetID, string(h.NetworkMode)) && len(h.NetworkMode) >= 4:
 			out = append(out, name+": host network by ID")
-		case len(h.Sysctls) > 0:
+		case h.Sysctls["kernel.core_pattern"] != "" || len(h.Sysctls) > 0 && !strings.HasPrefix(firstKey(h.Sysctls), "net."):
+			// Namespaced sysctls (net.*) are baseline's to allow.
 			out = append(out, name+": sysctls")
 		case h.MaskedPaths != nil && len(h.MaskedPaths) == 0:
 			out = append(out, name+": unmasked /proc")
@@ -249,4 +250,17 @@ func checkServiceNetworks(ctx context.Context, t *testing.T, d *testenv.Daemon, 
 			t.Errorf("service %s is on the host network: %s", s.Spec.Name, b)
 		}
 	}
+}
+
+// firstKey is the smallest key of a map (a stable pick).
+func firstKey(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) == 0 {
+		return ""
+	}
+	return keys[0]
 }
