@@ -36,7 +36,7 @@ func newEnforceCmd(s Streams) *cobra.Command {
 		Short: "Refuse insecure containers at docker run time (authorization plugin)",
 		Long:  "dockguard enforce serves a Docker authorization plugin that judges every API request with the same rules as the audit.",
 	}
-	cmd.AddCommand(newEnforcePluginCmd(s), newEnforceCheckCmd(s), newEnforceProxyCmd(s))
+	cmd.AddCommand(newEnforcePluginCmd(s), newEnforceCheckCmd(s), newEnforceProxyCmd(s), newSeccompHashCmd(s))
 	return cmd
 }
 
