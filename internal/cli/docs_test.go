@@ -115,7 +115,7 @@ func flagsOf(c *cobra.Command) map[string]string {
 	return out
 }
 
-var flagMarker = regexp.MustCompile(`^<!-- flags: ([a-z][a-z ]*[a-z]) -->$`)
+var flagMarker = regexp.MustCompile(`^<!-- flags: ([a-z][a-z -]*[a-z]) -->$`)
 
 // documentedFlags reads the flag tables of every page: a table that follows
 // a `<!-- flags: COMMAND -->` line lists that command's flags in its first
