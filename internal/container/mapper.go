@@ -38,6 +38,9 @@ type Spec struct {
 	// (--userns-remap, or a rootless daemon); a container with
 	// UsernsMode host opts out.
 	UsernsRemap bool
+	// DefaultRuntime is the daemon's default runtime when known (docker
+	// info); inspect names it in HostConfig.Runtime.
+	DefaultRuntime string
 
 	// At maps a field path (see the Field constants; list items carry
 	// their index: "HostConfig.Binds[2]", port bindings their port:
@@ -179,9 +182,10 @@ func Map(s *Spec) *facts.Container {
 			out.User.Why = "the image's user: root unless the image sets USER"
 		}
 	}
+	out.DefaultRuntime = s.DefaultRuntime
 	out.UsernsRemap = s.UsernsRemap && !strings.EqualFold(string(h.UsernsMode), "host")
 	if s.Image != nil {
-		out.ImageUserKnown = true
+		out.ImageUserKnown = s.Image.ImageUserKnown
 		out.PrivilegeDrop = s.Image.PrivilegeDrop
 		out.Healthcheck = s.Image.Healthcheck
 		out.ExposedPorts = s.Image.ExposedPorts

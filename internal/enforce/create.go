@@ -101,9 +101,9 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 			imageMissing = true
 			spec.Image = &facts.Container{User: facts.UnknownBecause[string](spec.Origin, "image "+cfg.Image+" is not present")}
 		case user == "":
-			spec.Image = &facts.Container{User: facts.Value[string]{Why: "the image's user (" + cfg.Image + " sets no USER): root"}}
+			spec.Image = &facts.Container{ImageUserKnown: true, User: facts.Value[string]{Why: "the image's user (" + cfg.Image + " sets no USER): root"}}
 		default:
-			spec.Image = &facts.Container{User: facts.SetAt(user, facts.Location{Engine: "api", Object: "image " + cfg.Image, Field: "Config.User"})}
+			spec.Image = &facts.Container{ImageUserKnown: true, User: facts.SetAt(user, facts.Location{Engine: "api", Object: "image " + cfg.Image, Field: "Config.User"})}
 		}
 	}
 	j.judge(container.Map(spec))

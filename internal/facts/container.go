@@ -20,8 +20,9 @@ type Container struct {
 	// unprivileged host user (dockerd --userns-remap, or a rootless
 	// daemon) and the container does not opt out with --userns host.
 	UsernsRemap bool
-	// ImageUserKnown is set when the image's own configuration was
-	// known, so an unset User means the image sets no USER: root.
+	// ImageUserKnown is set when the image's user is known for certain
+	// (the daemon's image config, not a Dockerfile whose base image may
+	// set one), so an unset User means root.
 	ImageUserKnown bool
 	// Networks are the networks the container joins by name (compose),
 	// besides its network mode.
@@ -86,9 +87,11 @@ type Container struct {
 	Sysctls []Sysctl
 	// Runtime is the OCI runtime asked for (--runtime); unset is the
 	// daemon's default.
-	Runtime    Value[string]
-	Published  []PublishedPort
-	PublishAll Value[bool]
+	Runtime Value[string]
+	// DefaultRuntime is the daemon's default runtime when known.
+	DefaultRuntime string
+	Published      []PublishedPort
+	PublishAll     Value[bool]
 	// DisableContentTrust is set when the command line turns image
 	// verification off (--disable-content-trust).
 	DisableContentTrust Value[bool]

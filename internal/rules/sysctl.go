@@ -51,7 +51,7 @@ func sysctlRisk(c *facts.Container, name string, allow []string) string {
 	switch {
 	case ipcSysctls[n] || strings.HasPrefix(n, "fs.mqueue."):
 		if !own(facts.NSIPC) {
-			return "is not namespaced here: the container shares another IPC namespace"
+			return "is not namespaced here: the container shares the host's or another container's IPC namespace"
 		}
 		return ""
 	case n == "kernel.hostname" || n == "kernel.domainname":
@@ -61,7 +61,7 @@ func sysctlRisk(c *facts.Container, name string, allow []string) string {
 		return ""
 	case strings.HasPrefix(n, "net."):
 		if !own(facts.NSNetwork) {
-			return "is not namespaced here: the container shares another network namespace"
+			return "is not namespaced here: the container shares the host's or another container's network namespace"
 		}
 		return ""
 	}

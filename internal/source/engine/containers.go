@@ -73,6 +73,9 @@ func (r *reader) readContainer(ctx context.Context, id, listedName string) *Obje
 		}
 	}
 	spec := containerSpec(r.snap.Host, name, ins, img, r.cgroupnsPrivate)
+	// A remapping daemon makes container root an unprivileged host user.
+	spec.UsernsRemap = r.userns
+	spec.DefaultRuntime = r.defaultRuntime
 	c := container.Map(spec)
 	c.Live = r.liveState(ctx, spec, ins, c)
 	if uid := c.Live.ProcessUID; uid.IsSet() && uid.V != "0" {
@@ -214,7 +217,7 @@ func containerSpec(host, name string, ins *apicontainer.InspectResponse, img *im
 		imgAt := func(field string) facts.Location {
 			return facts.Location{Engine: host, Object: "image " + ref, Field: field}
 		}
-		im := &facts.Container{}
+		im := &facts.Container{ImageUserKnown: true}
 		if cfg.User == ic.User {
 			cfg.User = ""
 			if ic.User != "" {

@@ -126,6 +126,7 @@ type reader struct {
 	// security options): user namespace remapping, private cgroup
 	// namespaces.
 	userns          bool
+	defaultRuntime  string
 	cgroupnsPrivate bool
 }
 
@@ -219,7 +220,11 @@ func (r *reader) load(ctx context.Context) (*Snapshot, error) {
 		if strings.Contains(o, "name=cgroupns") {
 			r.cgroupnsPrivate = true
 		}
+		if strings.Contains(o, "name=rootless") {
+			r.userns = true // container root is the daemon's unprivileged user
+		}
 	}
+	r.defaultRuntime = s.Info.DefaultRuntime
 	manager := s.Info.Swarm.ControlAvailable
 
 	networkNames := map[string]string{}
