@@ -545,3 +545,53 @@ func TestDocsPackageComments(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsProfiles keeps the rule lists of docs/enforcement.md#profiles
+// true to the catalogue and the profiles' membership (-update rewrites
+// them).
+func TestDocsProfiles(t *testing.T) {
+	path := filepath.Join(repoRoot, "docs", "enforcement.md")
+	s := readDoc(t, path)
+	const begin, end = "<!-- profiles:begin -->\n", "<!-- profiles:end -->"
+	i, j := strings.Index(s, begin), strings.Index(s, end)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no %q … %q section", path, begin, end)
+	}
+	ref := profilesReference(rules.All())
+	if s[i+len(begin):j] == ref {
+		return
+	}
+	if *updateDocs {
+		s = s[:i+len(begin)] + ref + s[j:]
+		if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the profiles of docs/enforcement.md are stale; run: go test ./internal/cli/ -run DocsProfiles -update")
+}
+
+// profilesReference lists, for each profile, the rules it denies beyond
+// the profile below it, and the rules no profile denies.
+func profilesReference(rs []*rules.Rule) string {
+	var base, restricted, none []string
+	for _, r := range rs {
+		if r.Meta {
+			continue
+		}
+		name := fmt.Sprintf("[`%s`](rules.md#%s-%s) (%s)", r.Slug, strings.ToLower(r.ID), r.Slug, r.ID)
+		switch {
+		case rules.Baseline.Denies(r):
+			base = append(base, name)
+		case rules.Restricted.Denies(r):
+			restricted = append(restricted, name)
+		default:
+			none = append(none, name)
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "- **%s** denies (%d rules): %s.\n", rules.Baseline, len(base), strings.Join(base, ", "))
+	fmt.Fprintf(&b, "- **%s** denies all of those and (%d rules): %s.\n", rules.Restricted, len(restricted), strings.Join(restricted, ", "))
+	fmt.Fprintf(&b, "- No profile denies (%d rules; they are reported, and `enforce.rules` can set `deny`): %s.\n", len(none), strings.Join(none, ", "))
+	return b.String()
+}

@@ -83,7 +83,27 @@ type policySetup struct {
 	path string
 	host string
 	load func() (*enforce.Decider, error)
-	cli  *client.Client
+	// fallback is the policy when the file does not load at start: the
+	// baseline profile with the default settings (and the flags).
+	fallback func() *enforce.Decider
+	cli      *client.Client
+	// stamp is the file's before the policy started with was loaded.
+	stamp enforce.Stamp
+}
+
+// start loads the policy a plugin or proxy starts with. A file that does
+// not load is logged and the fallback enforced until it does (the
+// reloader keeps looking at it): a plugin that does not start makes
+// dockerd refuse every request, and a proxy that does not start leaves
+// its clients without Docker, so refusing to start protects nothing.
+func (ps *policySetup) start() (*enforce.Decider, error) {
+	ps.stamp = enforce.StampOf(ps.path)
+	d, err := ps.load()
+	if err != nil {
+		d = ps.fallback()
+		ps.log.Error("configuration does not load: enforcing the default policy until it does", "path", ps.path, "profile", d.Profile().String(), "mode", d.Mode(), "error", err.Error())
+	}
+	return d, err
 }
 
 func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
@@ -122,6 +142,7 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 	}
 	ps.cli = cli
 	images := &enforce.EngineImages{Client: cli}
+	decider := ps.settings(f, self, images)
 	ps.load = func() (*enforce.Decider, error) {
 		c := config.Default()
 		if ps.path != "" {
@@ -130,6 +151,15 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 				return nil, err
 			}
 		}
+		return decider(c), nil
+	}
+	ps.fallback = func() *enforce.Decider { return decider(config.Default()) }
+	return ps, nil
+}
+
+// settings turns a loaded configuration and the flags into a decider.
+func (ps *policySetup) settings(f enforceFlags, self string, images enforce.Images) func(*config.Config) *enforce.Decider {
+	return func(c *config.Config) *enforce.Decider {
 		for _, w := range c.Enforce.Warnings {
 			ps.log.Warn("configuration", "file", ps.path, "warning", w)
 		}
@@ -144,9 +174,8 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 			ps.log.Warn("configuration", "file", ps.path, "warning", "enforce.api and enforce.redactEnv apply to the proxy only; the plugin ignores them")
 			c.Enforce.API, c.Enforce.RedactEnv = "", false
 		}
-		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: self, ModeOverride: f.mode}, images), nil
+		return enforce.New(enforce.Settings{Config: c.Enforce, Rules: c.Rules, Self: self, ModeOverride: f.mode}, images)
 	}
-	return ps, nil
 }
 
 // serveUntilDone serves with reloads until SIGINT or SIGTERM.
@@ -189,7 +218,8 @@ func serveUntilDone(ctx context.Context, ps *policySetup, p *enforce.Plugin, met
 func keepPolicy(ctx context.Context, ps *policySetup, p *enforce.Plugin, m *enforce.Metrics) <-chan struct{} {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup}
+	r := &enforce.Reloader{Path: ps.path, Load: ps.load, Set: p.Set, Log: ps.log, Hup: hup,
+		Status: func(err error) { p.SetSource(ps.path, err) }, From: &ps.stamp}
 	if m != nil {
 		p.Observe = func(dec *enforce.Decision) { m.Observe(p.Decider(), dec) }
 		r.Observe = m.Reloaded
@@ -225,18 +255,16 @@ func runPlugin(ctx context.Context, s Streams, f enforceFlags) error {
 		return err
 	}
 	defer ps.cli.Close()
-	d, err := ps.load()
-	if err != nil {
-		return err
-	}
+	d, cerr := ps.start()
 	p := enforce.NewPlugin(d, ps.log)
+	p.SetSource(ps.path, cerr)
 	sock := pluginSocket(f.name, f.socket)
 	l, err := listenUnix(sock, 0o660)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
-	ps.log.Info("serving", "socket", sock, "name", f.name, "mode", d.Mode(), "config", ps.path, "engine", ps.host)
+	ps.log.Info("serving", "socket", sock, "name", f.name, "profile", d.Profile().String(), "mode", d.Mode(), "config", ps.path, "engine", ps.host)
 	return serveUntilDone(ctx, ps, p, f.metrics, func() error { return srv.Serve(l) }, func() {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -349,22 +377,19 @@ func newProxyServer(s Streams, f enforceFlags, log *slog.Logger) (*proxyServer, 
 	if log != nil {
 		ps.log = log
 	}
-	d, err := ps.load()
-	if err == nil && l == nil {
-		l, err = listenUnix(listen, os.FileMode(mode))
-	}
-	if err != nil {
-		ps.cli.Close()
-		if l != nil {
-			l.Close()
+	d, cerr := ps.start()
+	if l == nil {
+		if l, err = listenUnix(listen, os.FileMode(mode)); err != nil {
+			ps.cli.Close()
+			return nil, err
 		}
-		return nil, err
 	}
 	p := enforce.NewPlugin(d, ps.log)
+	p.SetSource(ps.path, cerr)
 	px := &enforce.Proxy{Plugin: p, Log: ps.log, Dial: func(ctx context.Context) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", upstream)
 	}}
-	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "mode", d.Mode(), "api", d.API(), "redactEnv", d.RedactsEnv(), "config", ps.path)
+	ps.log.Info("proxy serving", "listen", l.Addr().String(), "upstream", upstream, "profile", d.Profile().String(), "mode", d.Mode(), "api", d.API(), "redactEnv", d.RedactsEnv(), "config", ps.path)
 	return &proxyServer{ps: ps, plugin: p, px: px, l: l, socket: listen}, nil
 }
 
@@ -460,6 +485,7 @@ func checkPlugin(ctx context.Context, sock string, timeout time.Duration, s Stre
 		}
 		req.Header.Set("Content-Type", enforce.ContentType)
 		req.Header.Set("Accept", enforce.ContentType)
+		req.Header.Set(enforce.ProbeHeader, "enforce-check")
 		res, err := hc.Do(req)
 		if err != nil {
 			return err
@@ -481,13 +507,14 @@ func checkPlugin(ctx context.Context, sock string, timeout time.Duration, s Stre
 	if !authz {
 		return fmt.Errorf("it does not implement authz (%v)", act.Implements)
 	}
-	body := []byte(`{"Image":"dockguard-check","User":"1000","HostConfig":{"Privileged":true}}`)
+	// The probe is marked so that the plugin keeps it out of its decision
+	// log and metrics (enforce.ProbeHeader).
+	probes := enforce.ProbeRequests()
 	var ping, create enforce.Response
-	if err := post("/AuthZPlugin.AuthZReq", &enforce.Request{RequestMethod: "GET", RequestURI: "/_ping"}, &ping); err != nil {
+	if err := post("/AuthZPlugin.AuthZReq", &probes[0], &ping); err != nil {
 		return err
 	}
-	if err := post("/AuthZPlugin.AuthZReq", &enforce.Request{RequestMethod: "POST", RequestURI: "/v1.41/containers/create",
-		RequestBody: body, RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": fmt.Sprint(len(body))}}, &create); err != nil {
+	if err := post("/AuthZPlugin.AuthZReq", &probes[1], &create); err != nil {
 		return err
 	}
 	if !ping.Allow {
@@ -498,5 +525,18 @@ func checkPlugin(ctx context.Context, sock string, timeout time.Duration, s Stre
 		verdict = "allowed (warn or audit mode, or the sample is exempt)"
 	}
 	fmt.Fprintf(s.Out, "plugin at %s answers: GET /_ping allowed; sample privileged create %s\n", sock, verdict)
+	// A plugin older than this check does not say its policy (404).
+	var st enforce.PolicyState
+	if err := post("/DockGuard.Policy", nil, &st); err != nil {
+		return nil
+	}
+	config := st.Config
+	if config == "" {
+		config = "none (defaults)"
+	}
+	fmt.Fprintf(s.Out, "policy: profile %s, mode %s, configuration %s\n", st.Profile, st.Mode, config)
+	if st.ConfigError != "" {
+		return fmt.Errorf("its configuration does not load, so it enforces %s (mode %s) until the file is fixed: %s", st.Profile, st.Mode, st.ConfigError)
+	}
 	return nil
 }

@@ -210,3 +210,87 @@ func TestEnforceAPISettings(t *testing.T) {
 		t.Errorf("--api writable was accepted")
 	}
 }
+
+// TestEnforceBadConfig: a configuration naming an unknown profile,
+// version or allow: key is an error with the file and line in the audit
+// and at `enforce check`; the plugin starts all the same on the baseline
+// profile (a plugin that does not start makes dockerd refuse every
+// request), logs why, takes the file once it loads, and keeps that
+// policy when the file breaks again.
+func TestEnforceBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "dockguard.yaml")
+	bad := map[string]string{
+		"enforce:\n  mode: enforce\n  profile: strict\n":     "dockguard.yaml:3: enforce.profile: \"strict\" is not a profile",
+		"enforce:\n  profile: restricted@v2\n":               "dockguard.yaml:2: enforce.profile: \"restricted@v2\": restricted has no version",
+		"allow:\n  bindRoots: [/srv]\n  bindroot: [/data]\n": "dockguard.yaml:3: allow: unknown key \"bindroot\"",
+	}
+	// Written by rename, as editors do, so the plugin never reads half a
+	// file.
+	replace := func(body string) {
+		if err := os.WriteFile(cfg+".tmp", []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(cfg+".tmp", cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for body, want := range bad {
+		replace(body)
+		var o, e bytes.Buffer
+		code := Main(context.Background(), []string{"audit", "--config", cfg, "--run", "docker run nginx:1.27"}, Streams{In: strings.NewReader(""), Out: &o, Err: &e})
+		if code != 2 || !strings.Contains(e.String(), want) {
+			t.Errorf("audit with %q: exit %d: %s", body, code, e.String())
+		}
+	}
+	replace("enforce:\n  mode: enforce\n  profile: strict\n")
+	sock := filepath.Join(dir, "dg.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	perr := &lockedBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- Main(ctx, []string{"enforce", "plugin", "--socket", sock, "--config", cfg, "-H", "unix://" + filepath.Join(dir, "nodaemon.sock")}, Streams{Out: &bytes.Buffer{}, Err: perr})
+	}()
+	// check polls until the plugin answers and its policy is the one
+	// wanted (the plugin looks at its file every 2 s).
+	check := func(wantCode int, want ...string) string {
+		t.Helper()
+		var out string
+		for i := 0; i < 300; i++ {
+			var o, e bytes.Buffer
+			code := Main(context.Background(), []string{"enforce", "check", "--socket", sock}, Streams{Out: &o, Err: &e})
+			out = o.String() + e.String()
+			ok := code == wantCode
+			for _, w := range want {
+				ok = ok && strings.Contains(out, w)
+			}
+			if ok {
+				return out
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("check never exited %d with %q: %s\nplugin log: %s", wantCode, want, out, perr.String())
+		return ""
+	}
+	out := check(2, "sample privileged create denied", "policy: profile baseline@v1, mode enforce", "dockguard.yaml:3: enforce.profile: \"strict\" is not a profile")
+	t.Log(out)
+	if !strings.Contains(perr.String(), `"msg":"configuration does not load: enforcing the default policy until it does"`) {
+		t.Errorf("the plugin did not log the broken file: %s", perr.String())
+	}
+	replace("enforce:\n  mode: enforce\n  profile: restricted@v1\n")
+	check(0, "policy: profile restricted@v1, mode enforce")
+	replace("enforce:\n  mode: warn\n  profile: baseline@v3\n")
+	out = check(2, "policy: profile restricted@v1, mode enforce", "dockguard.yaml:3: enforce.profile: \"baseline@v3\"")
+	t.Log(out)
+	if !strings.Contains(perr.String(), `"msg":"reload failed: keeping the previous policy"`) {
+		t.Errorf("the plugin did not log the failed reload: %s", perr.String())
+	}
+	// enforce check's probes are not decisions.
+	if strings.Contains(perr.String(), `"msg":"decision"`) {
+		t.Errorf("the check's probe was logged as a decision: %s", perr.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("plugin exit %d: %s", code, perr.String())
+	}
+}

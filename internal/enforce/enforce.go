@@ -271,6 +271,6 @@ func (j *judgement) deniedFields(name string, v any) {
 		if why == "" {
 			why = "not judged"
 		}
-		j.check("field-denied", "leave "+path+" unset (no setting allows it)", "%s is set: %s", path, why)
+		j.check("field-denied", "leave "+path+" unset", "%s is set: %s", path, why)
 	}
 }

@@ -1,11 +1,14 @@
 package enforce
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -25,6 +28,77 @@ type Plugin struct {
 	log *slog.Logger
 	// Observe, when set, is called with every decision (metrics).
 	Observe func(*Decision)
+	// source is where the policy comes from and why the file, as it is
+	// now, does not load (PolicyState).
+	source atomic.Pointer[policySource]
+}
+
+type policySource struct{ path, err string }
+
+// ProbeHeader marks the plugin calls `dockguard enforce check` makes to
+// see the plugin answer. It is a header of the plugin call itself, which
+// only a process that can open the plugin's socket sets: dockerd sends
+// its own headers there, and a requester's headers travel inside the
+// AuthZReq (RequestHeaders), so no requester can mark a request of
+// theirs. A call so marked is still decided; it is kept out of the
+// decision log and the metrics only when its AuthZReq is exactly one of
+// ProbeRequests.
+const ProbeHeader = "Dockguard-Probe"
+
+// ProbeRequests are the requests `dockguard enforce check` has the plugin
+// decide: a ping, which must be allowed, and a privileged create, which
+// the policy must deny (unless in warn or audit mode).
+func ProbeRequests() []Request {
+	body := []byte(`{"Image":"dockguard-check","User":"1000","HostConfig":{"Privileged":true}}`)
+	return []Request{
+		{RequestMethod: "GET", RequestURI: "/_ping"},
+		{RequestMethod: "POST", RequestURI: "/v1.41/containers/create", RequestBody: body,
+			RequestHeaders: map[string]string{"Content-Type": "application/json", "Content-Length": strconv.Itoa(len(body))}},
+	}
+}
+
+// isProbe reports whether a request is exactly one of ProbeRequests.
+func isProbe(r *Request) bool {
+	for _, p := range ProbeRequests() {
+		if r.User == p.User && r.UserAuthNMethod == p.UserAuthNMethod && r.RequestMethod == p.RequestMethod &&
+			r.RequestURI == p.RequestURI && bytes.Equal(r.RequestBody, p.RequestBody) && maps.Equal(r.RequestHeaders, p.RequestHeaders) {
+			return true
+		}
+	}
+	return false
+}
+
+// PolicyState is what the plugin tells `dockguard enforce check` of its
+// policy (POST /DockGuard.Policy on its socket).
+type PolicyState struct {
+	Profile string `json:"Profile"`
+	Mode    string `json:"Mode"`
+	// Config is the configuration file ("" for none).
+	Config string `json:"Config,omitempty"`
+	// ConfigError is why Config does not load as it is now: the plugin
+	// keeps the policy it had (at start: the baseline profile with the
+	// default settings) until the file loads.
+	ConfigError string `json:"ConfigError,omitempty"`
+}
+
+// SetSource records the configuration file and the outcome of its last
+// load (nil: it loaded).
+func (p *Plugin) SetSource(path string, err error) {
+	src := &policySource{path: path}
+	if err != nil {
+		src.err = err.Error()
+	}
+	p.source.Store(src)
+}
+
+// State is the policy in force and the state of its file.
+func (p *Plugin) State() PolicyState {
+	d := p.dec.Load()
+	st := PolicyState{Profile: d.Profile().String(), Mode: d.Mode()}
+	if src := p.source.Load(); src != nil {
+		st.Config, st.ConfigError = src.path, src.err
+	}
+	return st
 }
 
 // NewPlugin returns a plugin deciding with d, logging decisions to log.
@@ -75,11 +149,19 @@ func (p *Plugin) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), decideTimeout)
 		defer cancel()
 		dec := d.Decide(ctx, &req)
-		p.logDecision(d, &dec)
-		if p.Observe != nil {
-			p.Observe(&dec)
+		if r.Header.Get(ProbeHeader) != "" && isProbe(&req) {
+			// enforce check asking, not a user: no decision to log or count.
+			p.log.Debug("enforce check probe", "method", req.RequestMethod, "route", dec.Route, "decision", d.Outcome(&dec))
+		} else {
+			p.logDecision(d, &dec)
+			if p.Observe != nil {
+				p.Observe(&dec)
+			}
 		}
 		reply(w, http.StatusOK, Response{Allow: dec.Allow, Msg: dec.Msg})
+	case "/DockGuard.Policy":
+		_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, 1<<20))
+		reply(w, http.StatusOK, p.State())
 	default:
 		reply(w, http.StatusNotFound, Response{Err: "unknown plugin call " + r.URL.Path})
 	}

@@ -160,7 +160,7 @@ func checkDockerCLI(t *testing.T, host string) {
 		out, _ := run("version", "--format", "{{.Client.Version}}")
 		cli := docker + " " + strings.TrimSpace(out)
 		out, err := run("create", "--privileged", "-v", "/:/host", "dg-hardened:test")
-		if err == nil || !strings.Contains(out, "authorization denied by plugin dockguard: privileged (DG330): ") || !strings.Contains(out, "fix: ") {
+		if err == nil || !strings.Contains(out, "authorization denied by plugin dockguard: denied by baseline@v1: privileged (DG330): ") || !strings.Contains(out, "fix: ") {
 			t.Errorf("%s: docker create --privileged: %v: %s", cli, err, out)
 		}
 		name := "cli-hardened-" + strconv.Itoa(i)

@@ -170,6 +170,9 @@ type exchange struct {
 	// redact: where the answer holds environment values to replace
 	// (enforce.redactEnv), nil for none.
 	redact *envRedaction
+	// warn is the denial warn mode let through, added to the answer's
+	// Warnings ("" for none).
+	warn string
 }
 
 type exchangeKey struct{}
@@ -289,8 +292,11 @@ func (p *Proxy) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([
 }
 
 func (p *Proxy) tooLarge(w http.ResponseWriter, r *http.Request, d *Decider, t *target, why string) {
-	dec := Decision{Method: r.Method, Route: t.route.pattern, Msg: "body-too-large: " + why}
+	dec := d.unjudged(r.Method, t.route.pattern, "body-too-large", why)
 	LogDecision(p.Plugin.log, d, &dec)
+	if p.Plugin.Observe != nil {
+		p.Plugin.Observe(&dec)
+	}
 	refuse(w, http.StatusRequestEntityTooLarge, "authorization denied by dockguard: "+dec.Msg, true)
 }
 
@@ -352,9 +358,12 @@ func (g *gate) RoundTrip(out *http.Request) (*http.Response, error) {
 		if out.Body != nil {
 			out.Body.Close()
 		}
-		msg := "body-content-type: the request repeats Content-Type, which the daemon and authorization read differently"
-		LogDecision(g.p.Plugin.log, ex.d, &Decision{Method: out.Method, Route: out.URL.Path, Msg: msg})
-		return nil, &denial{msg: msg}
+		dec := ex.d.unjudged(out.Method, out.URL.Path, "body-content-type", "the request repeats Content-Type, which the daemon and authorization read differently")
+		LogDecision(g.p.Plugin.log, ex.d, &dec)
+		if g.p.Plugin.Observe != nil {
+			g.p.Plugin.Observe(&dec)
+		}
+		return nil, &denial{msg: dec.Msg}
 	}
 	ar := &Request{User: ex.user, UserAuthNMethod: ex.authn, RequestMethod: out.Method, RequestURI: out.URL.RequestURI(), RequestHeaders: make(map[string]string, len(out.Header)+1)}
 	for k, v := range out.Header {
@@ -386,7 +395,67 @@ func (g *gate) RoundTrip(out *http.Request) (*http.Response, error) {
 		}
 		return nil, &denial{msg: dec.Msg}
 	}
+	if dec.Msg != "" && ex.d.mode == "warn" && warnsIn[dec.Route] {
+		ex.warn = "dockguard warn mode let this through; enforced, it would be " + dec.Msg
+	}
 	return g.next.RoundTrip(out)
+}
+
+// warnsIn are the routes whose answer carries a Warnings array the Docker
+// CLI prints ("WARNING: …"): there warn mode tells the requester what
+// enforcement would deny, so a profile can be tried out where it is used.
+var warnsIn = map[string]bool{
+	"/containers/create":      true,
+	"/containers/{id}/update": true,
+	"/services/create":        true,
+	"/services/{id}/update":   true,
+}
+
+// maxWarned caps the answers warn mode rewrites; a create's is a few
+// hundred bytes.
+const maxWarned = 1 << 20
+
+// addWarning appends w to the Warnings of a JSON answer. An answer it
+// cannot read as one (encoded, too large, not an object) is forwarded as
+// it came: the warning is also in the decision log.
+func addWarning(res *http.Response, w string) error {
+	if res.StatusCode/100 != 2 || len(res.Header.Values("Content-Encoding")) > 0 {
+		return nil
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, maxWarned+1))
+	if err != nil {
+		res.Body.Close()
+		return err
+	}
+	keep := func() error {
+		res.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), res.Body), res.Body}
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if len(body) > maxWarned || json.Unmarshal(body, &m) != nil || m == nil {
+		return keep()
+	}
+	var warnings []string
+	if raw, ok := m["Warnings"]; ok && json.Unmarshal(raw, &warnings) != nil {
+		return keep()
+	}
+	warnings = append(warnings, w)
+	if m["Warnings"], err = json.Marshal(warnings); err != nil {
+		return keep()
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return keep()
+	}
+	res.Body.Close()
+	res.Body = io.NopCloser(bytes.NewReader(append(out, '\n')))
+	res.ContentLength = int64(len(out) + 1)
+	res.TransferEncoding = nil
+	res.Header.Set("Content-Length", strconv.Itoa(len(out)+1))
+	return nil
 }
 
 // modifyResponse redacts the answers that carry environment values.
@@ -397,6 +466,11 @@ func (p *Proxy) modifyResponse(res *http.Response) error {
 	ex := exchangeOf(res.Request.Context())
 	if ex == nil {
 		return errNoExchange
+	}
+	if ex.warn != "" {
+		if err := addWarning(res, ex.warn); err != nil {
+			return err
+		}
 	}
 	if ex.redact == nil || res.StatusCode != http.StatusOK {
 		return nil

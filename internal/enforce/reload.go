@@ -23,22 +23,36 @@ type Reloader struct {
 	Every time.Duration
 	// Hup delivers reload requests (SIGHUP).
 	Hup <-chan os.Signal
+	// From is the file's stamp taken before the policy in force was
+	// loaded from it, so that a change between that load and Run is
+	// seen; nil: the file as Run first finds it.
+	From *Stamp
 	// Observe, when set, is told each reload's outcome (metrics).
 	Observe func(ok bool)
+	// Status, when set, is told each reload's error (nil: the file
+	// loaded), so that `enforce check` can say the file on disk is not
+	// the policy in force.
+	Status func(err error)
 }
 
-type stamp struct {
+// Stamp is what the reloader compares to see a file change: its time and
+// size.
+type Stamp struct {
 	mod  time.Time
 	size int64
 	ok   bool
 }
 
-func stat(path string) stamp {
+// StampOf stamps a file as it is now (the zero-like stamp of a missing
+// file).
+func StampOf(path string) Stamp { return stat(path) }
+
+func stat(path string) Stamp {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return stamp{}
+		return Stamp{}
 	}
-	return stamp{fi.ModTime(), fi.Size(), true}
+	return Stamp{fi.ModTime(), fi.Size(), true}
 }
 
 // Run watches until ctx ends.
@@ -50,6 +64,9 @@ func (r *Reloader) Run(ctx context.Context) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
 	last := stat(r.Path)
+	if r.From != nil {
+		last = *r.From
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -77,9 +94,15 @@ func (r *Reloader) Reload(why string) bool {
 		if r.Observe != nil {
 			r.Observe(false)
 		}
+		if r.Status != nil {
+			r.Status(err)
+		}
 		return false
 	}
 	r.Set(d)
+	if r.Status != nil {
+		r.Status(nil)
+	}
 	r.Log.Info("policy reloaded", "why", why, "path", r.Path, "mode", d.Mode())
 	if r.Observe != nil {
 		r.Observe(true)
