@@ -28,8 +28,10 @@ type Enforce struct {
 	// (the daemon does not answer) is judged as: "deny" (default) or
 	// "allow".
 	UnknownImageUser string
-	// AllowBuilds lets /session and /grpc (BuildKit) through.
-	AllowBuilds bool
+	// DenyBuilds (allowBuilds: false) denies BuildKit builds: /session,
+	// /grpc and /build?version=2. By default they are allowed and judged
+	// on what the request shows (the zero value is the default).
+	DenyBuilds bool
 	// AllowExecRoot lets exec sessions run as root.
 	AllowExecRoot bool
 	// AllowPlugins lets plugin install, enable, disable, set, upgrade and
@@ -191,7 +193,6 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 		s   *scalar
 		dst *bool
 	}{
-		{"allowBuilds", f.AllowBuilds, &e.AllowBuilds},
 		{"allowExecRoot", f.AllowExecRoot, &e.AllowExecRoot},
 		{"allowPlugins", f.AllowPlugins, &e.AllowPlugins},
 		{"allowArchiveWrites", f.AllowArchiveWrites, &e.AllowArchiveWrites},
@@ -205,6 +206,13 @@ func parseEnforce(f *enforceFile, fail func(int, string, ...any) error) (Enforce
 			return e, fail(b.s.Line, "enforce.%s: %q is not true or false", b.key, b.s.Value)
 		}
 		*b.dst = v
+	}
+	if f.AllowBuilds != nil {
+		v, err := strconv.ParseBool(f.AllowBuilds.Value)
+		if err != nil {
+			return e, fail(f.AllowBuilds.Line, "enforce.allowBuilds: %q is not true or false", f.AllowBuilds.Value)
+		}
+		e.DenyBuilds = !v
 	}
 	if f.MaxBody != nil {
 		n, err := units.RAMInBytes(f.MaxBody.Value)

@@ -102,7 +102,7 @@ const Template = `# dockguard configuration. dockguard finds this file in the fo
 #   profile: baseline@v1
 #   rules: {}                   # e.g. {root-user: deny, host-device: off}
 #   unknownImageUser: deny
-#   allowBuilds: false
+#   allowBuilds: true
 #   allowExecRoot: false
 #   allowPlugins: false
 #   allowArchiveWrites: false

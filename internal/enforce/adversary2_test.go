@@ -69,7 +69,7 @@ func adv2Exec(t *testing.T, g *advGuard, id, user string) (int, string, int, str
 	if user == "-" {
 		body = `{"Cmd":["/busybox","sh","-c","test $(/busybox id -u) = 0"]}`
 	}
-	code, msg := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/exec", advJSON, body)
+	code, msg := advRaw(t, g.execSock(t), "POST", "/v1.41/containers/"+id+"/exec", advJSON, body)
 	var ex struct{ Id string }
 	_ = json.Unmarshal([]byte(msg), &ex)
 	if ex.Id == "" {

@@ -28,6 +28,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/client"
 )
@@ -75,6 +77,14 @@ func advRaw(t *testing.T, sock, method, path string, headers [][2]string, body s
 }
 
 var advJSON = [][2]string{{"Content-Type", "application/json"}}
+
+// execSock serves a restricted@v1 proxy in front of the guard's daemon
+// for the rest of the test: exec as root is a restricted rule (exec-root),
+// so the probes that exec as root go through it (behind the plugin, both
+// judge).
+func (g *advGuard) execSock(t *testing.T) string {
+	return startProxyLogged(t, New(Settings{Config: config.Enforce{Profile: rules.Restricted}, Self: "dockguard"}, &EngineImages{Client: g.d.Client}), strings.TrimPrefix(g.d.Host, "unix://"))
+}
 
 func (g *advGuard) create(t *testing.T, name, body string) (int, string, string) {
 	t.Helper()
@@ -332,8 +342,9 @@ func advAttacks(t *testing.T, g *advGuard, secret, marker string) {
 			return
 		}
 		advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/start", nil, "")
+		rsock := g.execSock(t)
 		for _, user := range []string{"0", "toor"} {
-			code, msg := advRaw(t, g.sock, "POST", "/v1.41/containers/"+id+"/exec", advJSON, `{"User":"`+user+`","Cmd":["/busybox","sh","-c","test $(/busybox id -u) = 0"]}`)
+			code, msg := advRaw(t, rsock, "POST", "/v1.41/containers/"+id+"/exec", advJSON, `{"User":"`+user+`","Cmd":["/busybox","sh","-c","test $(/busybox id -u) = 0"]}`)
 			t.Logf("[%s] exec create User %q: %d %s", g.name, user, code, strings.TrimSpace(msg))
 			var ex struct{ Id string }
 			_ = json.Unmarshal([]byte(msg), &ex)

@@ -37,13 +37,21 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		j.failClosed("hostconfig-top-level", "HostConfig fields at the top level of the body beside a HostConfig object are read differently by different daemon versions; put them in HostConfig")
 		return
 	}
-	cfg := &c.Config.Config
 	name := strings.TrimPrefix(t.query.Get("name"), "/")
 	j.subject = "container " + name
 	if name == "" {
 		j.subject = "container (unnamed)"
 	}
-	j.subject += " image " + cfg.Image
+	j.subject += " image " + c.Config.Image
+	j.container(ctx, c, name, facts.Location{Engine: "api", Object: "POST /containers/create"}, false)
+}
+
+// container judges a container configuration as a create of it: a create
+// request's, or (inspected) one the daemon holds, whose Config.User is
+// final (the daemon merged the image's into it) and whose namespace joins
+// and VolumesFrom are judged by the containers they name.
+func (j *judgement) container(ctx context.Context, c *Create, name string, origin facts.Location, inspected bool) {
+	cfg := &c.Config.Config
 	if why := j.d.exempt(cfg.Image); why != "" {
 		j.reason = why
 		return
@@ -61,7 +69,13 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		Config:     cfg,
 		HostConfig: hc,
 		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: name},
-		Origin:     facts.Location{Engine: "api", Object: "POST /containers/create"},
+		Origin:     origin,
+	}
+	// Joins are judged by the container joined (joins), not by the
+	// catalogue's shared-namespace finding on the mode alone; the mounts
+	// VolumesFrom inherits are judged as this container's own.
+	if judged, joined := j.joins(ctx, hc); joined {
+		spec.HostConfig = judged
 	}
 	// A network named by ID, name or prefix may be the host network.
 	if mode := string(hc.NetworkMode); userDefinedNetwork(mode) {
@@ -69,23 +83,25 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		case why != "":
 			j.failClosed("network-unresolved", "network %q cannot be resolved (%s): a name, ID or ID prefix may name the host network", truncate(mode, 60), why)
 		case host:
-			resolved := *hc
+			resolved := *spec.HostConfig
 			resolved.NetworkMode = "host"
 			spec.HostConfig = &resolved
 		}
 	}
 	j.endpoints(hc, c.NetworkingConfig)
 	j.devices("HostConfig.", hc)
-	j.namedVolumes(ctx, hc)
+	j.namedVolumes(ctx, spec.HostConfig)
 	// Bind sources that are symlinks here are judged where they lead too.
-	if binds, mounts := resolvedBinds(hc); len(binds)+len(mounts) > 0 {
+	if binds, mounts := resolvedBinds(spec.HostConfig); len(binds)+len(mounts) > 0 {
 		judged := *spec.HostConfig
 		judged.Binds = append(append([]string(nil), judged.Binds...), binds...)
 		judged.Mounts = append(append([]mount.Mount(nil), judged.Mounts...), mounts...)
 		spec.HostConfig = &judged
 	}
 	imageMissing := false
-	if cfg.User == "" && cfg.Image != "" {
+	if cfg.User == "" && inspected {
+		spec.Image = &facts.Container{User: facts.Value[string]{Why: "the container's user (Config.User is empty): root"}}
+	} else if cfg.User == "" && cfg.Image != "" {
 		switch user, found, err := j.d.imageUser(ctx, cfg.Image); {
 		case err != nil:
 			if j.d.cfg.UnknownImageUser != "allow" {
@@ -107,7 +123,7 @@ func (j *judgement) create(ctx context.Context, t *target, r *Request) {
 		}
 	}
 	j.judge(container.Map(spec))
-	j.namespaces(hc)
+	j.namespaces(spec.HostConfig)
 	if imageMissing && !j.denies() {
 		j.reason = "image " + cfg.Image + " is not present: the daemon will refuse the create and the retry after a pull is judged"
 	}
@@ -184,16 +200,12 @@ func (j *judgement) endpoints(hc *apicontainer.HostConfig, nc *network.Networkin
 }
 
 // namespaces adds what the container rules do not decide on their own
-// from a create request: mounts inherited from another container, volume
-// plugins and image mounts. Namespace joins are
-// the catalogue's (shared-namespace, and the host-namespace rules for
-// host and ns: modes).
+// from a create request: volume plugins and image mounts. Joins of other
+// containers are judged by joins; host and ns: modes by the host-namespace
+// rules; the runtime by the runtime rule.
 func (j *judgement) namespaces(h *apicontainer.HostConfig) {
 	if h == nil {
 		return
-	}
-	if len(h.VolumesFrom) > 0 {
-		j.check("volumes-from", "mount named volumes instead of --volumes-from", "HostConfig.VolumesFrom inherits the mounts of %s", truncate(strings.Join(h.VolumesFrom, ","), 60))
 	}
 	for i, m := range h.Mounts {
 		j.mount("HostConfig.Mounts", i, m)

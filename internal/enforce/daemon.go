@@ -104,7 +104,7 @@ var knownBypasses = []Advisory{
 		Affected:  []VersionRange{{"", "29.3.1"}},
 	},
 	{
-		// https://github.com/moby/moby/security/advisories/GHSA-x86f-5xw2-fm2r
+		// archiveCVE: https://github.com/moby/moby/security/advisories/GHSA-x86f-5xw2-fm2r
 		// (golang/vulndb#5746): PUT /containers/{id}/archive (docker cp
 		// into a container) with a compressed archive runs the decompressor
 		// (xz, unpigz) found in the container's filesystem as root on the
@@ -118,10 +118,14 @@ var knownBypasses = []Advisory{
 		GHSA:      "GHSA-x86f-5xw2-fm2r",
 		Allows:    "PUT /containers/{id}/archive (docker cp into a container) with a compressed archive runs the decompressor found in the container's filesystem as root on the host",
 		Fixed:     "29.5.1 and later (a 25.0 backport was merged, moby/moby#52647, but no release carrying it is known)",
-		Dockguard: "denies PUT /containers/{id}/archive unless enforce.allowArchiveWrites is set (in enforce mode): the archive is not JSON, so the route is all that can be judged",
+		Dockguard: "denies PUT /containers/{id}/archive on a daemon in this range (or whose version cannot be asked) unless enforce.allowArchiveWrites is set (in enforce mode): the archive is not JSON, so the route and the daemon's version are all that can be judged",
 		Affected:  []VersionRange{{"", "29.5.1"}},
 	},
 }
+
+// archiveCVE is the advisory that decides docker cp into a container
+// (archive-write).
+const archiveCVE = "CVE-2026-41567"
 
 // KnownBypasses returns the advisories whose affected range contains a
 // daemon version ("20.10.24+dfsg1", "29.3.1", "v27.1.1", "25.0.6-ce"),

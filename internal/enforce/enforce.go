@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/cves"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/policy"
 	"github.com/dockguard/dockguard/internal/rules"
@@ -222,7 +223,7 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 	case kindCreate:
 		j.create(ctx, t, r)
 	case kindUpdate:
-		j.update(t, r)
+		j.update(ctx, t, r)
 	case kindExec:
 		j.exec(ctx, t, r)
 	case kindExecStart:
@@ -238,21 +239,48 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 	case kindBuild:
 		j.build(t)
 	case kindBuildKit:
-		if !d.cfg.AllowBuilds {
-			j.check("buildkit-session", "set enforce.allowBuilds: true to allow BuildKit builds (their gRPC traffic is never seen by authorization plugins)",
-				"%s carries BuildKit traffic that authorization cannot see", t.route.pattern)
+		// The BuildKit session (files, secrets and credentials the client
+		// hands the build) and the BuildKit control API (/grpc, which
+		// buildx's docker driver builds through) are gRPC that no
+		// authorization plugin sees: what a build asks for there is
+		// bounded by the daemon's builder entitlements.
+		if d.cfg.DenyBuilds {
+			j.check("buildkit-session", "remove enforce.allowBuilds: false to allow BuildKit builds",
+				"%s carries BuildKit traffic, denied by enforce.allowBuilds: false", t.route.pattern)
 		}
+		j.upgrade(t, r)
 	case kindPlugin:
 		j.plugin(t, r)
 	case kindArchivePut:
 		if !d.cfg.AllowArchiveWrites {
-			j.check("archive-write", "set enforce.allowArchiveWrites: true to allow docker cp into containers",
-				"writing into a container's filesystem (docker cp) is not allowed (CVE-2026-41567)")
+			j.archiveWrite(ctx)
 		}
 	default:
 		j.failClosed("route-not-allowed", "%s %s is not judged", r.RequestMethod, t.route.pattern)
 	}
 	return
+}
+
+// archiveWrite denies docker cp into a container on a daemon affected by
+// CVE-2026-41567 (the daemon runs the container's decompressor as root on
+// the host), and when the daemon's version cannot be known.
+func (j *judgement) archiveWrite(ctx context.Context) {
+	const fix = "upgrade the daemon to a release with the fix, or set enforce.allowArchiveWrites: true"
+	f, err := j.d.daemonFacts(ctx)
+	if err != nil {
+		j.check("archive-write", fix, "the daemon's version cannot be asked (%s): docker cp into a container is denied on a daemon that may have CVE-2026-41567", truncate(err.Error(), 80))
+		return
+	}
+	if _, ok := cves.Parse(f.Version); !ok {
+		j.check("archive-write", fix, "the daemon's version %q cannot be read: docker cp into a container is denied on a daemon that may have CVE-2026-41567", truncate(f.Version, 40))
+		return
+	}
+	for _, a := range KnownBypasses(f.Version) {
+		if a.CVE == archiveCVE {
+			j.check("archive-write", fix, "docker cp into a container on daemon %s runs the container's decompressor as root on the host (%s; fixed in %s)", truncate(f.Version, 40), a.CVE, a.Fixed)
+			return
+		}
+	}
 }
 
 // judge runs the policy on a container fact.

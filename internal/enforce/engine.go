@@ -7,14 +7,23 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"strings"
+	"sync"
 
 	cerrdefs "github.com/containerd/errdefs"
+	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
 
 // EngineImages asks a daemon through the Engine API for image and
-// container users.
-type EngineImages struct{ Client *client.Client }
+// container users, containers, networks, volumes and the daemon's own
+// version.
+type EngineImages struct {
+	Client *client.Client
+
+	mu    sync.Mutex
+	facts *DaemonFacts // once asked
+}
 
 // ImageUser implements Images.
 func (e *EngineImages) ImageUser(ctx context.Context, ref string) (string, bool, error) {
@@ -113,4 +122,84 @@ func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, b
 	}
 	uid, found := passwdUID(string(b), name)
 	return uid, found, nil
+}
+
+// Inspected is a container as the daemon holds it: its configuration
+// after the daemon merged the image's (Config.User is the user its
+// processes run as) and filled in its defaults.
+type Inspected struct {
+	ID, Name   string
+	Config     *apicontainer.Config
+	HostConfig *apicontainer.HostConfig
+}
+
+// Containers looks up the container a request enters or joins (exec,
+// namespace joins, VolumesFrom, update), so that it is judged as a create
+// of it would be.
+type Containers interface {
+	// InspectContainer returns the container a reference (name, ID or ID
+	// prefix) names; found is false when the daemon has none.
+	InspectContainer(ctx context.Context, ref string) (c *Inspected, found bool, err error)
+}
+
+// DaemonFacts are what enforcement needs to know of the daemon itself.
+type DaemonFacts struct {
+	// Version is the Engine's version ("20.10.24+dfsg1").
+	Version string
+	// CgroupnsPrivate is true when the daemon gives containers a cgroup
+	// namespace of their own by default (cgroup v2): on cgroup v1 the
+	// daemon records its default as CgroupnsMode "host".
+	CgroupnsPrivate bool
+	// DefaultRuntime is the OCI runtime a container gets when its create
+	// names none; the daemon records it in the container's HostConfig.
+	DefaultRuntime string
+}
+
+// Daemon tells what enforcement needs to know of the daemon.
+type Daemon interface {
+	DaemonFacts(ctx context.Context) (DaemonFacts, error)
+}
+
+// InspectContainer implements Containers.
+func (e *EngineImages) InspectContainer(ctx context.Context, ref string) (*Inspected, bool, error) {
+	res, err := e.Client.ContainerInspect(ctx, ref, client.ContainerInspectOptions{})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return nil, false, nil
+		}
+		return nil, false, err
+	}
+	c := res.Container
+	if c.Config == nil || c.HostConfig == nil {
+		return nil, false, fmt.Errorf("the daemon's answer for container %s has no configuration", ref)
+	}
+	return &Inspected{ID: c.ID, Name: strings.TrimPrefix(c.Name, "/"), Config: c.Config, HostConfig: c.HostConfig}, true, nil
+}
+
+// DaemonFacts implements Daemon. The daemon is asked once: the answer is
+// kept for the life of the process (a daemon upgrade restarts dockerd,
+// and the version only decides routes that stay denied when unknown). A
+// failure is not kept, so the next decision asks again.
+func (e *EngineImages) DaemonFacts(ctx context.Context) (DaemonFacts, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.facts != nil {
+		return *e.facts, nil
+	}
+	v, err := e.Client.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return DaemonFacts{}, err
+	}
+	info, err := e.Client.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return DaemonFacts{}, err
+	}
+	f := DaemonFacts{Version: v.Version, DefaultRuntime: info.Info.DefaultRuntime}
+	for _, o := range info.Info.SecurityOptions {
+		if strings.Contains(o, "name=cgroupns") {
+			f.CgroupnsPrivate = true
+		}
+	}
+	e.facts = &f
+	return f, nil
 }

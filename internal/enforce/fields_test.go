@@ -156,11 +156,11 @@ func TestRequestRules(t *testing.T) {
 // default, or a request rule, still denies when the audit settings
 // disable it or its control; enforce.rules is what turns it off.
 func TestAuditDisableKeepsDenyRules(t *testing.T) {
-	join := req("POST", "/v1.41/containers/create", strings.Replace(hardened, `"HostConfig":{`, `"HostConfig":{"PidMode":"container:c1",`, 1))
-	exec := req("POST", "/v1.41/containers/c1/exec", `{"User":"0","Cmd":["sh"]}`)
+	join := req("POST", "/v1.41/containers/create", strings.Replace(hardened, `"HostConfig":{`, `"HostConfig":{"PidMode":"container:host-pid-one",`, 1))
+	exec := req("POST", "/v1.41/containers/hard/exec", `{"User":"0","Cmd":["sh"]}`)
 	want := map[*Request]string{join: "DG338", exec: "DG352"}
 	for _, disable := range [][]string{{"shared-namespace"}, {"host-namespaces", "non-root-user"}, {"DG338", "DG352"}} {
-		d := New(Settings{Rules: rules.Config{Disable: disable}, Self: "dockguard"}, testImages)
+		d := New(Settings{Config: config.Enforce{Profile: rules.Restricted}, Rules: rules.Config{Disable: disable}, Self: "dockguard"}, testImages)
 		for _, r := range []*Request{join, exec} {
 			dec := d.Decide(context.Background(), r)
 			if dec.Allow || len(dec.Violations) == 0 || dec.Violations[0].Rule != want[r] || !dec.Violations[0].Deny {
@@ -168,7 +168,7 @@ func TestAuditDisableKeepsDenyRules(t *testing.T) {
 			}
 		}
 	}
-	d := New(Settings{Config: config.Enforce{Rules: map[string]string{"shared-namespace": "off", "exec-root": "warn"}}, Self: "dockguard"}, testImages)
+	d := New(Settings{Config: config.Enforce{Profile: rules.Restricted, Rules: map[string]string{"shared-namespace": "off", "exec-root": "warn"}}, Self: "dockguard"}, testImages)
 	for _, r := range []*Request{join, exec} {
 		if dec := d.Decide(context.Background(), r); !dec.Allow {
 			t.Errorf("enforce.rules relaxes it, yet %s is denied: %s", r.RequestURI, dec.Msg)

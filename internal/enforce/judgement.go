@@ -15,6 +15,9 @@ type judgement struct {
 	subject string
 	reason  string
 	denied  bool // a fail-closed denial (decode, route, size)
+	// depth counts the containers judged on the way to this one (a
+	// container joined by one that is joined …): see targetVerdict.
+	depth int
 }
 
 // failClosed denies a request that cannot be judged, whatever the mode

@@ -24,9 +24,17 @@ import (
 
 // lazyImages asks a daemon known only once it runs (the plugin must
 // answer before dockerd starts).
-type lazyImages struct{ c atomic.Pointer[client.Client] }
+type lazyImages struct{ e atomic.Pointer[EngineImages] }
 
-func (l *lazyImages) get() Images { return &EngineImages{Client: l.c.Load()} }
+func (l *lazyImages) get() Images {
+	if e := l.e.Load(); e != nil {
+		return e
+	}
+	return &EngineImages{} // no client yet: every answer fails
+}
+
+// set gives the daemon's client (once it runs).
+func (l *lazyImages) set(c *client.Client) { l.e.Store(&EngineImages{Client: c}) }
 
 // guarded starts a private daemon behind the plugin at the default
 // configuration; images, containers, networks and volumes are asked of
@@ -36,7 +44,7 @@ func guarded(t *testing.T, log *slog.Logger) (*testenv.Daemon, *Plugin, *lazyIma
 	imgs := &lazyImages{}
 	p := NewPlugin(New(Settings{Self: "dockguard"}, imgs), log)
 	d := testenv.Start(t, testenv.Options{AuthzPlugins: []testenv.Plugin{{Name: "dockguard", Handler: p}}})
-	imgs.c.Store(d.Client)
+	imgs.set(d.Client)
 	return d, p, imgs
 }
 func (l *lazyImages) ImageUser(ctx context.Context, ref string) (string, bool, error) {
@@ -50,6 +58,12 @@ func (l *lazyImages) Network(ctx context.Context, ref string) (string, string, b
 }
 func (l *lazyImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
 	return l.get().(*EngineImages).PasswdUID(ctx, id, name)
+}
+func (l *lazyImages) InspectContainer(ctx context.Context, ref string) (*Inspected, bool, error) {
+	return l.get().(*EngineImages).InspectContainer(ctx, ref)
+}
+func (l *lazyImages) DaemonFacts(ctx context.Context) (DaemonFacts, error) {
+	return l.get().(*EngineImages).DaemonFacts(ctx)
 }
 func (l *lazyImages) Volume(ctx context.Context, name string) (string, map[string]string, bool, error) {
 	return l.get().(*EngineImages).Volume(ctx, name)
@@ -176,8 +190,10 @@ func checkDockerCLI(t *testing.T, host string) {
 		if out, err := run("exec", "--privileged", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-privileged") {
 			t.Errorf("%s: docker exec --privileged: %v: %s", cli, err, out)
 		}
-		if out, err := run("exec", "-u", "0", "hardened", "/app"); err == nil || !strings.Contains(out, "exec-root") {
-			t.Errorf("%s: docker exec -u 0: %v: %s", cli, err, out)
+		// At baseline an exec passes when the container does; as root
+		// too (exec-root is restricted@v1's).
+		if out, err := run("exec", "-u", "0", "hardened", "/app"); err != nil {
+			t.Errorf("%s: docker exec -u 0 into a container that passes baseline: %v: %s", cli, err, out)
 		}
 		if out, err := run("exec", "hardened", "/app"); err != nil {
 			t.Errorf("%s: docker exec as the image's user: %v: %s", cli, err, out)
@@ -185,8 +201,8 @@ func checkDockerCLI(t *testing.T, host string) {
 		if out, err := run("exec", "-d", "hardened", "/app"); err != nil {
 			t.Errorf("%s: docker exec -d (a detached start, no upgrade): %v: %s", cli, err, out)
 		}
-		if out, err := run("update", "--pids-limit", "-1", "hardened"); err == nil || !strings.Contains(out, "update-limit-removed (DG209): PidsLimit") {
-			t.Errorf("%s: docker update --pids-limit -1: %v: %s", cli, err, out)
+		if out, err := run("update", "--restart", "always", "hardened"); err != nil {
+			t.Errorf("%s: docker update --restart always: %v: %s", cli, err, out)
 		}
 		if out, err := run("update", "--memory", "200m", "--memory-swap", "200m", "hardened"); err != nil {
 			t.Errorf("%s: docker update (tighter limits): %v: %s", cli, err, out)
@@ -270,9 +286,16 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 	}
 	_, err = c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}, Privileged: true, User: "10001"})
 	denied("privileged exec", err, "exec-privileged")
+	// exec as root is restricted@v1's (exec-root): baseline lets it into
+	// a container that passes, restricted denies it in every spelling.
+	restricted := New(Settings{Config: config.Enforce{Profile: rules.Restricted}, Self: "dockguard"}, &EngineImages{Client: c})
 	for _, u := range []string{"0", "00", "root", "0:0"} {
-		_, err = c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}, User: u})
-		denied("exec --user "+u, err, "exec-root")
+		if _, err := c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}, User: u}); err != nil {
+			t.Errorf("exec --user %s at baseline: %v", u, err)
+		}
+		if dec := restricted.Decide(ctx, req("POST", "/v1.41/containers/hardened/exec", `{"Cmd":["/app"],"User":"`+u+`"}`)); dec.Allow || !strings.Contains(dec.Msg, "exec-root") {
+			t.Errorf("exec --user %s at restricted: %+v", u, dec)
+		}
 	}
 	if _, err := c.ExecCreate(ctx, res.ID, client.ExecCreateOptions{Cmd: []string{"/app"}}); err != nil {
 		t.Errorf("exec as the container's user 10001: %v", err)
@@ -282,14 +305,22 @@ func checkPluginMatrix(ctx context.Context, t *testing.T, c *client.Client) {
 		t.Fatalf("root image create (medium, allowed at min high): %v", err)
 	}
 	if _, err := c.ContainerStart(ctx, rootRes.ID, client.ContainerStartOptions{}); err == nil {
-		_, err = c.ExecCreate(ctx, rootRes.ID, client.ExecCreateOptions{Cmd: []string{"/app"}})
-		denied("exec as a root container's user", err, "exec-root")
+		if dec := restricted.Decide(ctx, req("POST", "/v1.41/containers/rootish/exec", `{"Cmd":["/app"]}`)); dec.Allow || !strings.Contains(dec.Msg, "exec-root") {
+			t.Errorf("exec as a root container's user at restricted: %+v", dec)
+		}
 	}
-	unlimited := int64(-1)
-	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{PidsLimit: &unlimited}})
-	denied("update PidsLimit -1", err, "update-limit-removed (DG209): PidsLimit")
-	_, err = c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 256 << 20, MemorySwap: -1}})
-	denied("update MemorySwap -1", err, "update-limit-removed (DG209): MemorySwap")
+	// Limits taken away by an update are restricted@v1's
+	// (update-limit-removed): judged, not applied, here.
+	baseline := New(Settings{Self: "dockguard"}, &EngineImages{Client: c})
+	for _, body := range []string{`{"PidsLimit":-1}`, `{"Memory":268435456,"MemorySwap":-1}`} {
+		r := req("POST", "/v1.41/containers/hardened/update", body)
+		if dec := restricted.Decide(ctx, r); dec.Allow || !strings.Contains(dec.Msg, "update-limit-removed (DG209)") {
+			t.Errorf("update %s at restricted: %+v", body, dec)
+		}
+		if dec := baseline.Decide(ctx, r); !dec.Allow {
+			t.Errorf("update %s at baseline: %s", body, dec.Msg)
+		}
+	}
 	if _, err := c.ContainerUpdate(ctx, res.ID, client.ContainerUpdateOptions{Resources: &container.Resources{Memory: 128 << 20, MemorySwap: 128 << 20}}); err != nil {
 		t.Errorf("tightening update: %v", err)
 	}

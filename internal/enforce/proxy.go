@@ -36,7 +36,8 @@ const upstreamHost = "docker.sock"
 // headers, protocol switches for attach and exec). Each request is decided
 // by the same Decider as the plugin on the request exactly as it is handed
 // to the daemon's transport; a judged body is read whole and those bytes
-// are what is forwarded. HTTP/2 (h2c, gRPC) is refused.
+// are what is forwarded. HTTP/2 (h2c, gRPC) is refused, but for the
+// BuildKit session and control connections the daemon takes over.
 type Proxy struct {
 	// Plugin holds the current decider (reloaded like the plugin's) and
 	// logs decisions.
@@ -190,7 +191,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusHTTPVersionNotSupported, "dockguard: only HTTP/1.1 is served (HTTP/2 and HTTP/1.0 are refused)", true)
 		return
 	}
-	if up := strings.ToLower(strings.Join(r.Header.Values("Upgrade"), ",")); strings.Contains(up, "h2c") || strings.Contains(up, "h2") && !strings.Contains(up, "tcp") {
+	if up := strings.ToLower(strings.Join(r.Header.Values("Upgrade"), ",")); (strings.Contains(up, "h2c") || strings.Contains(up, "h2") && !strings.Contains(up, "tcp")) && !buildKitSwitch(r, up) {
 		refuse(w, http.StatusHTTPVersionNotSupported, "dockguard: HTTP/2 upgrades (h2c) are refused", true)
 		return
 	}
@@ -250,6 +251,20 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ex.unread = r.ContentLength != 0
 	}
 	p.rp.ServeHTTP(&proxyWriter{ResponseWriter: w, p: p}, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex)))
+}
+
+// buildKitSwitch reports whether a request asking for h2c is a BuildKit
+// session or control connection (POST /session or /grpc, the way the
+// docker CLI and buildx dial them): the daemon takes the connection over
+// and speaks gRPC on it, which the proxy passes through as it passes an
+// attach stream, once the Decider allowed the request (enforce.allowBuilds).
+// Any other h2c upgrade is refused: net/http does not speak HTTP/2 here.
+func buildKitSwitch(r *http.Request, up string) bool {
+	if up != "h2c" || r.Method != http.MethodPost {
+		return false
+	}
+	t, err := parseTarget(r.Method, r.URL.RequestURI())
+	return err == nil && t.route != nil && t.route.kind == kindBuildKit
 }
 
 // BodyReadTimeout bounds how long a judged body may take to arrive

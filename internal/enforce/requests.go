@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/plugin"
 	"github.com/moby/moby/api/types/volume"
@@ -24,39 +25,42 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 	if req.Privileged {
 		j.check("exec-privileged", "drop --privileged from docker exec", "Privileged: docker exec --privileged gives the process every capability")
 	}
+	// The exec gets what the container has: it passes when the container
+	// passes the profile, and when the container run as the exec's user
+	// would (a rule may judge a setting by the user it runs as).
+	c, err := j.d.inspect(ctx, id)
+	if err != nil {
+		// Not the daemon's 404 to rely on: a rename between this lookup
+		// and the daemon's puts the name on another container.
+		j.failClosed("exec-container-unknown", "container %q cannot be judged (%s): an exec into it is denied", truncate(id, 60), err)
+		return
+	}
+	vs := j.targetVerdict(ctx, c, "")
+	j.enter("exec into container "+truncate(c.Name, 60)+", which fails "+j.d.profile.String()+":", vs)
+	if u := strings.TrimSpace(req.User); u != "" && req.User != c.Config.User {
+		seen := map[string]bool{}
+		for _, v := range vs {
+			seen[v.Rule+v.Message] = true
+		}
+		// Whether the exec's user is root is exec-root's to judge (below);
+		// this adds what else depends on the user.
+		var as []Violation
+		for _, v := range j.targetVerdict(ctx, c, req.User) {
+			if !seen[v.Rule+v.Message] && !userRule[v.Slug] {
+				as = append(as, v)
+			}
+		}
+		j.enter("exec as "+truncate(req.User, 40)+" into container "+truncate(c.Name, 60)+", which as that user fails "+j.d.profile.String()+":", as)
+	}
 	if j.d.cfg.AllowExecRoot {
 		return
 	}
 	user, how := req.User, "--user "+req.User
 	if strings.TrimSpace(user) == "" {
 		how = "the container's user"
-		unknown := j.d.cfg.UnknownImageUser != "allow" // the same setting as for creates
-		if j.d.images == nil {
-			if !unknown {
-				return
-			}
+		user = c.Config.User
+		if user == "" {
 			user = "root"
-			how += " (unknown: no daemon to ask)"
-		} else {
-			u, found, err := j.d.images.ContainerUser(ctx, id)
-			switch {
-			case err != nil:
-				if !unknown {
-					return
-				}
-				user, how = "root", how+" (unknown: "+truncate(err.Error(), 60)+")"
-			case !found:
-				// Not the daemon's 404 to rely on: a rename between this
-				// lookup and the daemon's puts the name on another
-				// container, maybe one that runs as root.
-				j.failClosed("exec-container-unknown", "container %q is not found: an exec into it is not judged (a rename can give the name to another container)", truncate(id, 60))
-				return
-			default:
-				user = u
-				if user == "" {
-					user = "root"
-				}
-			}
 		}
 	}
 	if facts.IsRootUser(user) {
@@ -71,7 +75,7 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 		var found bool
 		var err error
 		if ok {
-			uid, found, err = pw.PasswdUID(ctx, id, name)
+			uid, found, err = pw.PasswdUID(ctx, c.ID, name)
 		} else {
 			err = errors.New("no daemon to ask")
 		}
@@ -85,6 +89,18 @@ func (j *judgement) exec(ctx context.Context, t *target, r *Request) {
 		}
 	}
 }
+
+// userRule are the rules about the user itself, which exec-root judges
+// for an exec.
+var userRule = func() map[string]bool {
+	m := map[string]bool{}
+	for _, r := range rules.All() {
+		if r.Control == "non-root-user" {
+			m[r.Slug] = true
+		}
+	}
+	return m
+}()
 
 // execStart lets a detached exec start through; any other start is a
 // stream and must ask for the protocol switch.
@@ -105,12 +121,13 @@ func (j *judgement) execStart(t *target, r *Request) {
 	}
 }
 
-func (j *judgement) update(t *target, r *Request) {
+func (j *judgement) update(ctx context.Context, t *target, r *Request) {
 	var u UpdateBody
 	if !j.decode(r, &u) {
 		return
 	}
-	j.subject = "container " + t.params["id"]
+	id := t.params["id"]
+	j.subject = "container " + id
 	j.deniedFields("Update", &u)
 	const fix = "keep the container's limits; recreate it to change them under review"
 	if u.PidsLimit != nil && *u.PidsLimit <= 0 {
@@ -145,6 +162,68 @@ func (j *judgement) update(t *target, r *Request) {
 			j.check("update-restart-unlimited", "use on-failure with a retry count", "RestartPolicy on-failure without a retry count restarts forever")
 		}
 	}
+	// The container the update leaves is judged as a create of it: the
+	// update's values merged onto the HostConfig the daemon holds.
+	c, err := j.d.inspect(ctx, id)
+	if err != nil {
+		j.failClosed("update-container-unknown", "container %q cannot be judged (%s): an update of it is denied", truncate(id, 60), err)
+		return
+	}
+	after := mergeUpdate(c, &u)
+	j.enter("after the update, container "+truncate(c.Name, 60)+" fails "+j.d.profile.String()+":", j.targetVerdict(ctx, after, ""))
+}
+
+// mergeUpdate is the container an update leaves, merged as dockerd merges
+// it (container.UpdateContainer): each resource the update sets (not
+// zero; PidsLimit when given) replaces the container's, the restart policy
+// when it is named. Devices in an update are not applied by the daemon
+// (and are denied by update-devices).
+func mergeUpdate(c *Inspected, u *UpdateBody) *Inspected {
+	hc := *c.HostConfig
+	r, n := &hc.Resources, &u.Resources
+	if n.BlkioWeight != 0 {
+		r.BlkioWeight = n.BlkioWeight
+	}
+	if n.CPUShares != 0 {
+		r.CPUShares = n.CPUShares
+	}
+	if n.NanoCPUs != 0 {
+		r.NanoCPUs = n.NanoCPUs
+	}
+	if n.CPUPeriod != 0 {
+		r.CPUPeriod = n.CPUPeriod
+	}
+	if n.CPUQuota != 0 {
+		r.CPUQuota = n.CPUQuota
+	}
+	if n.CpusetCpus != "" {
+		r.CpusetCpus = n.CpusetCpus
+	}
+	if n.CpusetMems != "" {
+		r.CpusetMems = n.CpusetMems
+	}
+	if n.Memory != 0 {
+		r.Memory = n.Memory
+	}
+	if n.MemorySwap != 0 {
+		r.MemorySwap = n.MemorySwap
+	}
+	if n.MemoryReservation != 0 {
+		r.MemoryReservation = n.MemoryReservation
+	}
+	if n.CPURealtimePeriod != 0 {
+		r.CPURealtimePeriod = n.CPURealtimePeriod
+	}
+	if n.CPURealtimeRuntime != 0 {
+		r.CPURealtimeRuntime = n.CPURealtimeRuntime
+	}
+	if n.PidsLimit != nil {
+		r.PidsLimit = n.PidsLimit
+	}
+	if u.RestartPolicy.Name != "" {
+		hc.RestartPolicy = u.RestartPolicy
+	}
+	return &Inspected{ID: c.ID, Name: c.Name, Config: c.Config, HostConfig: &hc}
 }
 
 func (j *judgement) volume(r *Request) {
@@ -209,8 +288,14 @@ func (j *judgement) build(t *target) {
 	if nm := t.query.Get("networkmode"); !buildNetworks[strings.ToLower(nm)] || len(t.query["networkmode"]) > 1 {
 		j.check("build-network", "build on the default network (no --network)", "build parameter networkmode %q puts the build's steps in another namespace than their own", truncate(nm, 60))
 	}
-	if t.query.Get("version") == "2" && !j.d.cfg.AllowBuilds {
-		j.check("buildkit-session", "set enforce.allowBuilds: true to allow BuildKit builds", "BuildKit builds run over gRPC that authorization cannot see")
+	// A BuildKit build through /build is judged on what the request says:
+	// its network mode above (networkmode=host is the only entitlement
+	// this route can grant: network.host), the parameters in the table.
+	// security.insecure cannot be asked for here; what a build asks for
+	// over /grpc is never seen, and the daemon's builder entitlements
+	// decide it (docs/enforcement.md).
+	if t.query.Get("version") == "2" && j.d.cfg.DenyBuilds {
+		j.check("buildkit-session", "remove enforce.allowBuilds: false to allow BuildKit builds", "BuildKit builds are denied by enforce.allowBuilds: false")
 	}
 }
 
