@@ -34,6 +34,7 @@ func init() {
 			"service-rollback: a service rollback, which restores a spec that was never judged. " +
 			"start-with-config: a start that carries a HostConfig (API before 1.24). " +
 			"unknown-field: a key no field of the API types takes. " +
+			"update-container-unknown: an update of a container the daemon does not describe (its settings are judged merged with the update). " +
 			"upgrade-required: a stream without Upgrade headers. " +
 			"volume-unknown: a named volume the daemon cannot describe.",
 		Request: true,
