@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 )
 
@@ -255,24 +254,4 @@ var membershipV1 = map[string]Level{
 	"secret-file-in-image":         LevelNone,
 	"no-healthcheck":               LevelNone,
 	"ignore-directive":             LevelNone,
-}
-
-// profileUnclassified lists catalogue rules missing from the profile table
-// and table entries that name no rule (for the catalogue test).
-func profileUnclassified() (missing, unknown []string) {
-	seen := map[string]bool{}
-	for _, r := range All() {
-		seen[r.Slug] = true
-		if _, ok := membershipV1[r.Slug]; !ok {
-			missing = append(missing, r.Slug)
-		}
-	}
-	for s := range membershipV1 {
-		if !seen[s] {
-			unknown = append(unknown, s)
-		}
-	}
-	sort.Strings(missing)
-	sort.Strings(unknown)
-	return missing, unknown
 }

@@ -1,6 +1,9 @@
 package rules
 
-import "testing"
+import (
+	"sort"
+	"testing"
+)
 
 // TestProfileClassifiesEveryRule: a new rule must be placed in the profile
 // table (baseline, restricted or none), so that no rule joins or leaves
@@ -53,4 +56,24 @@ func TestProfiles(t *testing.T) {
 			t.Errorf("ParseProfile(%q) accepted", in)
 		}
 	}
+}
+
+// profileUnclassified lists catalogue rules missing from the profile table
+// and table entries that name no rule (for the catalogue test).
+func profileUnclassified() (missing, unknown []string) {
+	seen := map[string]bool{}
+	for _, r := range All() {
+		seen[r.Slug] = true
+		if _, ok := membershipV1[r.Slug]; !ok {
+			missing = append(missing, r.Slug)
+		}
+	}
+	for s := range membershipV1 {
+		if !seen[s] {
+			unknown = append(unknown, s)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unknown)
+	return missing, unknown
 }
