@@ -87,6 +87,8 @@ type policySetup struct {
 	// baseline profile with the default settings (and the flags).
 	fallback func() *enforce.Decider
 	cli      *client.Client
+	// images asks the daemon, and shows its host.
+	images *enforce.EngineImages
 	// stamp is the file's before the policy started with was loaded.
 	stamp enforce.Stamp
 }
@@ -142,6 +144,17 @@ func setupPolicy(s Streams, f enforceFlags, self string) (*policySetup, error) {
 	}
 	ps.cli = cli
 	images := &enforce.EngineImages{Client: cli}
+	if p, ok := strings.CutPrefix(ps.host, "unix://"); ok {
+		// Its peer is the daemon: bind sources are resolved in its mount
+		// namespace, and its sockets known by inode.
+		images.Socket = p
+	}
+	if p, ok := strings.CutPrefix(f.listen, "unix://"); ok && f.proxy {
+		// Mounted into a container, the proxy's own socket is the API
+		// through the proxy (proxy-socket-mount), not the daemon's.
+		images.ProxySockets = []string{p}
+	}
+	ps.images = images
 	decider := ps.settings(f, self, images)
 	ps.load = func() (*enforce.Decider, error) {
 		c := config.Default()
@@ -244,7 +257,15 @@ func checkDaemonVersion(ctx context.Context, ps *policySetup, m *enforce.Metrics
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = enforce.CheckDaemon(ctx, ps.cli, ps.log, m)
+		if _, err := enforce.CheckDaemon(ctx, ps.cli, ps.log, m); err == nil && ps.images != nil {
+			// Where bind sources are resolved, said once the daemon answers.
+			v := ps.images.DaemonView(ctx)
+			if v.Note != "" {
+				ps.log.Warn("daemon host", "pid", v.Pid, "root", v.Root, "dataRoot", v.DataRoot, "execRoot", v.ExecRoot, "engineSockets", len(v.Engine), "note", v.Note)
+			} else {
+				ps.log.Info("daemon host", "pid", v.Pid, "root", v.Root, "dataRoot", v.DataRoot, "execRoot", v.ExecRoot, "engineSockets", len(v.Engine))
+			}
+		}
 	}()
 	return done
 }

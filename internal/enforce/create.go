@@ -91,13 +91,6 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 	j.endpoints(hc, c.NetworkingConfig)
 	j.devices("HostConfig.", hc)
 	j.namedVolumes(ctx, spec.HostConfig)
-	// Bind sources that are symlinks here are judged where they lead too.
-	if binds, mounts := resolvedBinds(spec.HostConfig); len(binds)+len(mounts) > 0 {
-		judged := *spec.HostConfig
-		judged.Binds = append(append([]string(nil), judged.Binds...), binds...)
-		judged.Mounts = append(append([]mount.Mount(nil), judged.Mounts...), mounts...)
-		spec.HostConfig = &judged
-	}
 	imageMissing := false
 	if cfg.User == "" && inspected {
 		spec.Image = &facts.Container{User: facts.Value[string]{Why: "the container's user (Config.User is empty): root"}}
@@ -122,10 +115,14 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 			spec.Image = &facts.Container{ImageUserKnown: true, User: facts.SetAt(user, facts.Location{Engine: "api", Object: "image " + cfg.Image, Field: "Config.User"})}
 		}
 	}
-	j.judge(container.Map(spec))
+	ct := container.Map(spec)
+	// Bind sources as the daemon's mount namespace leads them, judged
+	// where they lead as well as written.
+	j.hostBinds(ctx, ct)
+	j.judge(ct)
 	j.namespaces(spec.HostConfig)
 	if imageMissing && !j.denies() {
-		j.reason = "image " + cfg.Image + " is not present: the daemon will refuse the create and the retry after a pull is judged"
+		j.note("image " + cfg.Image + " is not present: the daemon will refuse the create and the retry after a pull is judged")
 	}
 }
 

@@ -218,7 +218,12 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 			// versions refuse a body, so any body is not judged.
 			if b := bytes.TrimSpace(r.RequestBody); len(b) > 0 && string(b) != "{}" && string(b) != "null" {
 				j.failClosed("start-with-config", "a HostConfig given at start (API before 1.24) is not judged")
+				return
 			}
+		}
+		if t.route.pattern == "/containers/{id}/start" || t.route.pattern == "/containers/{id}/restart" {
+			// The daemon resolves bind sources again at every start.
+			j.startBinds(ctx, t)
 		}
 	case kindCreate:
 		j.create(ctx, t, r)

@@ -17,9 +17,18 @@ import (
 
 // EngineImages asks a daemon through the Engine API for image and
 // container users, containers, networks, volumes and the daemon's own
-// version.
+// version, and shows its host (DaemonView).
 type EngineImages struct {
 	Client *client.Client
+	// Socket is the daemon's unix socket as dockguard reaches it (-H,
+	// --upstream); "" takes the client's. Its peer is the daemon, whose
+	// mount namespace bind sources are resolved in.
+	Socket string
+	// ProxySockets are the unix sockets dockguard's proxy serves: mounted
+	// into a container they are the API through the proxy.
+	ProxySockets []string
+
+	host hostCache
 
 	mu    sync.Mutex
 	facts *DaemonFacts // once asked

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"path"
-	"path/filepath"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/container"
@@ -177,29 +176,3 @@ func (j *judgement) devices(field string, hc *apicontainer.HostConfig) {
 
 // mountTypes are the mount types a Linux daemon takes.
 var mountTypes = map[mount.Type]bool{mount.TypeBind: true, mount.TypeVolume: true, mount.TypeTmpfs: true, "image": true}
-
-// resolvedBinds returns the bind sources that are symlinks on this host,
-// rewritten to where the kernel will follow them, as extra binds to judge
-// (nil when none resolves elsewhere). A symlink planted after the
-// decision is not seen: the daemon resolves the path at start.
-func resolvedBinds(hc *apicontainer.HostConfig) (binds []string, mounts []mount.Mount) {
-	for _, b := range hc.Binds {
-		src, rest, ok := strings.Cut(b, ":")
-		if !ok || !strings.HasPrefix(src, "/") {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(src); err == nil && r != filepath.Clean(src) {
-			binds = append(binds, r+":"+rest)
-		}
-	}
-	for _, m := range hc.Mounts {
-		if m.Type != mount.TypeBind || !strings.HasPrefix(m.Source, "/") {
-			continue
-		}
-		if r, err := filepath.EvalSymlinks(m.Source); err == nil && r != filepath.Clean(m.Source) {
-			m.Source = r
-			mounts = append(mounts, m)
-		}
-	}
-	return binds, mounts
-}

@@ -17,6 +17,7 @@ import (
 	"github.com/dockguard/dockguard/internal/rules"
 
 	"github.com/dockguard/dockguard/internal/config"
+	"github.com/dockguard/dockguard/internal/hostview"
 	"github.com/dockguard/dockguard/internal/testenv"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
@@ -24,17 +25,32 @@ import (
 
 // lazyImages asks a daemon known only once it runs (the plugin must
 // answer before dockerd starts).
-type lazyImages struct{ e atomic.Pointer[EngineImages] }
-
-func (l *lazyImages) get() Images {
-	if e := l.e.Load(); e != nil {
-		return e
-	}
-	return &EngineImages{} // no client yet: every answer fails
+type lazyImages struct {
+	c atomic.Pointer[client.Client]
+	e atomic.Pointer[EngineImages] // one per client: it keeps the daemon's view
 }
 
+func (l *lazyImages) get() Images { return l.engine() }
+
 // set gives the daemon's client (once it runs).
-func (l *lazyImages) set(c *client.Client) { l.e.Store(&EngineImages{Client: c}) }
+func (l *lazyImages) set(c *client.Client) { l.c.Store(c) }
+
+func (l *lazyImages) engine() *EngineImages {
+	c := l.c.Load()
+	if e := l.e.Load(); e != nil && e.Client == c {
+		return e
+	}
+	e := &EngineImages{Client: c}
+	l.e.Store(e)
+	return e
+}
+
+func (l *lazyImages) DaemonView(ctx context.Context) *hostview.View {
+	return l.engine().DaemonView(ctx)
+}
+func (l *lazyImages) ContainerHostConfig(ctx context.Context, id string) (string, *container.HostConfig, bool, error) {
+	return l.engine().ContainerHostConfig(ctx, id)
+}
 
 // guarded starts a private daemon behind the plugin at the default
 // configuration; images, containers, networks and volumes are asked of

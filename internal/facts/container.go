@@ -210,6 +210,28 @@ type Mount struct {
 	ReadOnly    bool
 	Propagation string
 	At          Location
+	// Host is what the bind source is on the daemon's host, when whoever
+	// made these facts could look (enforcement, the live audit); nil
+	// otherwise.
+	Host *HostMount
+}
+
+// HostMount is what a bind source is on the daemon's host.
+type HostMount struct {
+	// Via is the source as written, when Source is where the daemon's
+	// mount namespace leads it (symlinks, `..`).
+	Via string
+	// Socket is "engine" (the daemon's own API or containerd's), "proxy"
+	// (a dockguard proxy's listener) or "other" when the source is a
+	// socket, or a folder that holds the daemon's or the proxy's (Holds);
+	// SocketPath names it.
+	Socket     string
+	SocketPath string
+	Holds      bool
+	// DaemonRoot names the daemon's data-root or exec-root ("data-root
+	// /var/lib/docker") when the source is one, lies under one or holds
+	// one.
+	DaemonRoot string
 }
 
 // Device is a host device passed into the container.

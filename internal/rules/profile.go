@@ -189,6 +189,8 @@ var membershipV1 = map[string]Level{
 	"request-unjudged":            LevelBaseline,
 	"buildkit-session":            LevelBaseline,
 	"privileged-beside-sensitive": LevelNone,
+	// The API through dockguard's own proxy: every request is judged.
+	"proxy-socket-mount": LevelNone,
 
 	// Hardening.
 	"root-user":                  LevelRestricted,

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"path"
 	"reflect"
 	"sort"
 	"strconv"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/hostview"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/network"
@@ -77,6 +79,7 @@ func (r *reader) readContainer(ctx context.Context, id, listedName string) *Obje
 	spec.UsernsRemap = r.userns
 	spec.DefaultRuntime = r.defaultRuntime
 	c := container.Map(spec)
+	r.engineSockets(c)
 	c.Live = r.liveState(ctx, spec, ins, c)
 	if uid := c.Live.ProcessUID; uid.IsSet() && uid.V != "0" {
 		// The configured user is root, yet PID 1 is not: the entrypoint
@@ -351,4 +354,31 @@ func shortID(id string) string {
 		id = id[:12]
 	}
 	return id
+}
+
+// engineSockets marks the bind mounts that reach the engine's own socket
+// (the one dockguard connected to, the daemon's -H listeners,
+// containerd's) whatever their names: by inode where the daemon's host can
+// be looked at, by path otherwise.
+func (r *reader) engineSockets(c *facts.Container) {
+	sock, ok := strings.CutPrefix(r.snap.Host, "unix://")
+	if !ok {
+		return
+	}
+	for i := range c.Mounts {
+		m := &c.Mounts[i]
+		if m.Type != "bind" || !path.IsAbs(m.Source) {
+			continue
+		}
+		src := path.Clean(m.Source)
+		if r.host != nil {
+			if look, err := r.host.Look(src); err == nil && look.Socket == hostview.SocketEngine {
+				m.Host = &facts.HostMount{Socket: look.Socket, SocketPath: look.SocketPath, Holds: look.Holds}
+				continue
+			}
+		}
+		if src == path.Clean(sock) {
+			m.Host = &facts.HostMount{Socket: hostview.SocketEngine, SocketPath: src}
+		}
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/dockguard/dockguard/internal/hostview"
 	"io"
 	"sort"
 	"strings"
@@ -128,6 +129,9 @@ type reader struct {
 	userns          bool
 	defaultRuntime  string
 	cgroupnsPrivate bool
+	// host shows the daemon's host when it is reached through a local
+	// unix socket: its own sockets, by inode (nil otherwise).
+	host *hostview.View
 }
 
 func (r *reader) note(format string, args ...any) {
@@ -226,6 +230,11 @@ func (r *reader) load(ctx context.Context) (*Snapshot, error) {
 	}
 	r.defaultRuntime = s.Info.DefaultRuntime
 	manager := s.Info.Swarm.ControlAvailable
+	if sock, ok := strings.CutPrefix(r.ep.Host, "unix://"); ok {
+		// The engine's own socket, and its -H listeners and
+		// containerd's: mounted under any name they are the engine.
+		r.host = hostview.Discover(sock, s.Info.DockerRootDir, nil)
+	}
 
 	networkNames := map[string]string{}
 	for _, n := range nets.Items {

@@ -1,0 +1,218 @@
+package enforce
+
+import (
+	"context"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/dockguard/dockguard/internal/container"
+	"github.com/dockguard/dockguard/internal/facts"
+	"github.com/dockguard/dockguard/internal/hostview"
+	apicontainer "github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/client"
+)
+
+// Bind sources are judged as the kernel will follow them when the daemon
+// mounts them: resolved in dockerd's mount namespace (through
+// /proc/<pid>/root), every component, and judged both as written and
+// where they lead; sockets are known by their inode. Where the daemon's
+// root cannot be read, they are resolved in dockguard's own namespace and
+// the decision says so; a source that cannot be resolved at all (a loop,
+// a permission, a file where a folder is needed) is denied.
+
+// DaemonHost shows the daemon's host as the daemon sees it.
+type DaemonHost interface {
+	DaemonView(ctx context.Context) *hostview.View
+}
+
+// daemonView is the view of the daemon's host, or dockguard's own
+// namespace with a note when there is no daemon to look through.
+func (d *Decider) daemonView(ctx context.Context) *hostview.View {
+	if h, ok := d.images.(DaemonHost); ok {
+		if v := h.DaemonView(ctx); v != nil {
+			return v
+		}
+	}
+	return &hostview.View{Root: "/", Note: "no daemon to look through: bind sources are resolved in dockguard's own mount namespace"}
+}
+
+// viewTTL is how long a view of the daemon is kept: its PID, folders and
+// listeners change only when it restarts or reloads. A view without the
+// daemon's PID is looked for again at the next decision after a second.
+const viewTTL = 30 * time.Second
+
+// hostCache keeps EngineImages' view of the daemon.
+type hostCache struct {
+	mu sync.Mutex
+	v  *hostview.View
+	at time.Time
+}
+
+// DaemonView implements DaemonHost: the daemon behind the unix socket
+// dockguard talks to (its peer credentials give dockerd's PID), its
+// data-root as it answers Info, and the proxy's own sockets.
+func (e *EngineImages) DaemonView(ctx context.Context) *hostview.View {
+	e.host.mu.Lock()
+	defer e.host.mu.Unlock()
+	if v := e.host.v; v != nil {
+		age := time.Since(e.host.at)
+		if v.Pid > 0 && age < viewTTL && dockerdAlive(v.Pid) || v.Pid == 0 && age < time.Second {
+			return v
+		}
+	}
+	sock := e.Socket
+	if sock == "" && e.Client != nil {
+		sock, _ = strings.CutPrefix(e.Client.DaemonHost(), "unix://")
+		if strings.Contains(sock, "://") {
+			sock = ""
+		}
+	}
+	if sock == "" {
+		v := &hostview.View{Root: "/", Note: "the daemon is not reached through a unix socket, so its PID and mount namespace are unknown: bind sources are resolved in dockguard's own mount namespace"}
+		e.host.v, e.host.at = v, time.Now()
+		return v
+	}
+	dataRoot := ""
+	if e.Client != nil {
+		ictx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		if res, err := e.Client.Info(ictx, client.InfoOptions{}); err == nil {
+			dataRoot = res.Info.DockerRootDir
+		}
+		cancel()
+	}
+	v := hostview.Discover(sock, dataRoot, e.ProxySockets)
+	e.host.v, e.host.at = v, time.Now()
+	return v
+}
+
+func dockerdAlive(pid int) bool {
+	_, err := hostview.Resolve("/proc/"+strconv.Itoa(pid)+"/root", "/")
+	return err == nil
+}
+
+// note adds to the decision's reason (logged with it).
+func (j *judgement) note(s string) {
+	if j.reason == "" {
+		j.reason = s
+		return
+	}
+	if !strings.Contains(j.reason, s) {
+		j.reason += "; " + s
+	}
+}
+
+// hostBinds looks at each bind source of c on the daemon's host: it notes
+// what the source is (the daemon's socket, the proxy's, another socket,
+// the daemon's folders) on the mount, and adds a copy of the mount at
+// the resolved path when the source leads elsewhere, so that every rule
+// judges both.
+func (j *judgement) hostBinds(ctx context.Context, c *facts.Container) {
+	var binds []int
+	for i, m := range c.Mounts {
+		if m.Type == "bind" && path.IsAbs(m.Source) {
+			binds = append(binds, i)
+		}
+	}
+	if len(binds) == 0 {
+		return
+	}
+	v := j.d.daemonView(ctx)
+	if v.Note != "" {
+		j.note("bind sources: " + v.Note)
+	}
+	var extra []facts.Mount
+	for _, i := range binds {
+		m := &c.Mounts[i]
+		// The daemon cleans the source lexically (path.Clean) before the
+		// kernel follows it: `..` written in the source is not the
+		// kernel's, `..` in a symlink's target is.
+		src := path.Clean(m.Source)
+		look, err := v.Look(src)
+		if err != nil {
+			j.failClosed("bind-unresolved", "bind source %q cannot be resolved as the daemon will follow it (%s)", truncate(m.Source, 60), truncate(err.Error(), 80))
+			continue
+		}
+		// What the source is (a socket, a folder holding one) is where
+		// it leads; the daemon's folders are judged on each path.
+		h := &facts.HostMount{Socket: look.Socket, SocketPath: look.SocketPath, Holds: look.Holds, DaemonRoot: v.DaemonRootOf(src)}
+		m.Host = h
+		if look.Resolved != src {
+			cp, ch := *m, *h
+			ch.Via, ch.DaemonRoot = m.Source, look.DaemonRoot
+			cp.Source, cp.Host = look.Resolved, &ch
+			extra = append(extra, cp)
+		}
+	}
+	c.Mounts = append(c.Mounts, extra...)
+}
+
+// ContainerMounts tells a container's binds as the daemon holds them.
+type ContainerMounts interface {
+	// ContainerHostConfig returns the container's image and HostConfig;
+	// found is false when the daemon has no such container.
+	ContainerHostConfig(ctx context.Context, id string) (image string, hc *apicontainer.HostConfig, found bool, err error)
+}
+
+// ContainerHostConfig implements ContainerMounts.
+func (e *EngineImages) ContainerHostConfig(ctx context.Context, id string) (string, *apicontainer.HostConfig, bool, error) {
+	res, err := e.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return "", nil, false, nil
+		}
+		return "", nil, false, err
+	}
+	img := ""
+	if res.Container.Config != nil {
+		img = res.Container.Config.Image
+	}
+	return img, res.Container.HostConfig, true, nil
+}
+
+// startBinds judges the binds of a container being started or restarted
+// again: the daemon resolves each bind source at every start, so a symlink
+// swapped in after the create leads where it leads now. Only the mount
+// rules are run: the rest of the container was judged at its create and
+// has not changed.
+func (j *judgement) startBinds(ctx context.Context, t *target) {
+	id := t.params["id"]
+	j.subject = "start of container " + id
+	cm, ok := j.d.images.(ContainerMounts)
+	if !ok {
+		// Only a decider built without a daemon (tests, a library user)
+		// has none; the plugin and the proxy always ask theirs.
+		j.note("no daemon to ask: the binds of container " + truncate(id, 60) + " are not judged again at start")
+		return
+	}
+	image, hc, found, err := cm.ContainerHostConfig(ctx, id)
+	switch {
+	case err != nil:
+		j.failClosed("container-unknown", "container %q cannot be asked of the daemon (%s): its binds are not judged again at start", truncate(id, 60), truncate(err.Error(), 60))
+		return
+	case !found:
+		return // the daemon answers 404
+	case hc == nil:
+		return
+	}
+	if why := j.d.exempt(image); why != "" {
+		j.reason = why
+		return
+	}
+	binds := &apicontainer.HostConfig{Binds: hc.Binds, Mounts: hc.Mounts}
+	c := container.Map(&container.Spec{
+		Config:     &apicontainer.Config{Image: image},
+		HostConfig: binds,
+		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: id},
+		Origin:     facts.Location{Engine: "api", Object: "POST /containers/" + id + "/start"},
+	})
+	j.hostBinds(ctx, c)
+	for _, f := range j.d.pol.Container(c) {
+		if f.Rule.Control == "sensitive-mounts" {
+			j.rule(f.Rule, f.Severity, f.Message)
+		}
+	}
+}
