@@ -71,6 +71,12 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: name},
 		Origin:     origin,
 	}
+	// A remapping or rootless daemon makes container root an unprivileged
+	// host user (writable-bind-root); a daemon that cannot be asked is
+	// taken as not remapping.
+	if df, err := j.d.daemonFacts(ctx); err == nil {
+		spec.UsernsRemap, spec.DefaultRuntime = df.UsernsRemap, df.DefaultRuntime
+	}
 	// Joins are judged by the container joined (joins), not by the
 	// catalogue's shared-namespace finding on the mode alone; the mounts
 	// VolumesFrom inherits are judged as this container's own.

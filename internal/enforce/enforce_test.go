@@ -22,6 +22,7 @@ type fakeImages struct {
 	images, containers map[string]string
 	specs              map[string]*apicontainer.HostConfig
 	version            string
+	remap              bool // the daemon remaps user namespaces
 	err                error
 }
 
@@ -47,7 +48,7 @@ func (f *fakeImages) DaemonFacts(context.Context) (DaemonFacts, error) {
 	if f.version == "" {
 		return DaemonFacts{}, errors.New("no version")
 	}
-	return DaemonFacts{Version: f.version}, nil
+	return DaemonFacts{Version: f.version, UsernsRemap: f.remap}, nil
 }
 
 func (f *fakeImages) ImageUser(_ context.Context, ref string) (string, bool, error) {
@@ -207,6 +208,41 @@ func TestImageUserUnknown(t *testing.T) {
 	for _, d := range []*Decider{down, lenient} {
 		if dec := d.Decide(context.Background(), exec); dec.Allow || !strings.Contains(dec.Msg, "exec-container-unknown") || !strings.Contains(dec.Msg, "connection refused") {
 			t.Errorf("exec, container not inspectable: %+v", dec)
+		}
+	}
+}
+
+// TestWritableBindAsRoot: a writable bind from a container that runs as
+// UID 0 denies at baseline (root plants a set-user-ID file a local user
+// runs), unless the daemon remaps user namespaces; a read-only bind or a
+// non-root user passes.
+func TestWritableBindAsRoot(t *testing.T) {
+	ctx := context.Background()
+	plain := New(Settings{Self: "dockguard"}, &fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24"})
+	remap := New(Settings{Self: "dockguard"}, &fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24", remap: true})
+	for _, tc := range []struct {
+		body        string
+		plain, remp bool // allowed
+	}{
+		{`{"Image":"app:1","User":"0","HostConfig":{"Binds":["/srv/data:/data"]}}`, false, true},
+		{`{"Image":"app:1","User":"root:root","HostConfig":{"Binds":["/srv/data:/data:rw"]}}`, false, true},
+		{`{"Image":"rootimg:1","HostConfig":{"Mounts":[{"Type":"bind","Source":"/srv/data","Target":"/data"}]}}`, false, true},
+		{`{"Image":"app:1","User":"0","HostConfig":{"Binds":["/srv/data:/data:ro"]}}`, true, true},
+		{`{"Image":"app:1","HostConfig":{"Binds":["/srv/data:/data"]}}`, true, true},
+		{`{"Image":"app:1","User":"0","HostConfig":{"UsernsMode":"host","Binds":["/srv/data:/data"]}}`, false, false},
+	} {
+		for _, d := range []struct {
+			name string
+			d    *Decider
+			want bool
+		}{{"plain", plain, tc.plain}, {"remap", remap, tc.remp}} {
+			dec := d.d.Decide(ctx, req("POST", "/v1.41/containers/create", tc.body))
+			if dec.Allow != d.want {
+				t.Errorf("%s %s: allow=%v, want %v: %s", d.name, tc.body, dec.Allow, d.want, dec.Msg)
+			}
+			if !d.want && !strings.Contains(dec.Msg, "writable-bind-root") && !strings.Contains(dec.Msg, "userns-host") {
+				t.Errorf("%s %s: denied without writable-bind-root: %s", d.name, tc.body, dec.Msg)
+			}
 		}
 	}
 }

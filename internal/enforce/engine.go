@@ -162,6 +162,9 @@ type DaemonFacts struct {
 	// DefaultRuntime is the OCI runtime a container gets when its create
 	// names none; the daemon records it in the container's HostConfig.
 	DefaultRuntime string
+	// UsernsRemap is true when container root is not host root: the
+	// daemon remaps user namespaces (--userns-remap) or runs rootless.
+	UsernsRemap bool
 }
 
 // Daemon tells what enforcement needs to know of the daemon.
@@ -207,6 +210,9 @@ func (e *EngineImages) DaemonFacts(ctx context.Context) (DaemonFacts, error) {
 	for _, o := range info.Info.SecurityOptions {
 		if strings.Contains(o, "name=cgroupns") {
 			f.CgroupnsPrivate = true
+		}
+		if strings.Contains(o, "name=userns") || strings.Contains(o, "name=rootless") {
+			f.UsernsRemap = true
 		}
 	}
 	e.facts = &f
