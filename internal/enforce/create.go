@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
 	apicontainer "github.com/moby/moby/api/types/container"
@@ -223,10 +225,10 @@ func (j *judgement) mount(field string, i int, m mount.Mount) {
 	}
 	if m.Type == mount.TypeVolume && m.VolumeOptions != nil && m.VolumeOptions.DriverConfig != nil {
 		dc := m.VolumeOptions.DriverConfig
-		if why := localVolumeRisk(dc.Name, dc.Options); why != "" {
+		if why := localVolumeRisk(dc.Name, dc.Options, &j.d.pol.Config.Allow); why != "" {
 			j.check("volume-bind", "use a bind mount the policy can judge, or a plain volume", "%s[%d].VolumeOptions.DriverConfig.Options: %s", field, i, why)
 		}
-		if dc.Name != "" && dc.Name != "local" {
+		if dc.Name != "" && dc.Name != "local" && !rules.Has(j.d.pol.Config.Allow.VolumeDrivers, dc.Name) {
 			j.check("volume-driver", "use the local volume driver", "%s[%d].VolumeOptions.DriverConfig.Name %q is a volume plugin, which mounts what it chooses", field, i, truncate(dc.Name, 40))
 		}
 	}

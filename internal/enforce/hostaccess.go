@@ -6,6 +6,8 @@ import (
 	"path"
 	"strings"
 
+	"github.com/dockguard/dockguard/internal/rules"
+
 	"github.com/dockguard/dockguard/internal/container"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
@@ -26,7 +28,9 @@ var remoteFS = map[string]bool{"tmpfs": true, "nfs": true, "nfs4": true, "cifs":
 // host ("" when they do not): a bind (o=bind/rbind), a filesystem type
 // other than tmpfs and network filesystems (ext4 on /dev/vda, proc,
 // sysfs, overlay with a host lowerdir, …), or a host path as the device.
-func localVolumeRisk(driver string, opts map[string]string) string {
+// allow.volumeTypes names more types; a host device as the source must
+// also be on allow.devices.
+func localVolumeRisk(driver string, opts map[string]string, allow *rules.Allow) string {
 	if driver != "" && driver != "local" {
 		return "" // a volume plugin: judged as such
 	}
@@ -34,11 +38,12 @@ func localVolumeRisk(driver string, opts map[string]string) string {
 		return "o=bind mounts host path " + truncate(opts["device"], 60)
 	}
 	typ, device := strings.TrimSpace(opts["type"]), strings.TrimSpace(opts["device"])
-	if typ != "" && !remoteFS[strings.ToLower(typ)] {
-		return "type=" + truncate(typ, 20) + " mounts a host filesystem or device (device=" + truncate(device, 40) + ")"
+	allowedType := typ != "" && rules.Has(allow.VolumeTypes, typ)
+	if typ != "" && !remoteFS[strings.ToLower(typ)] && !allowedType {
+		return "type=" + truncate(typ, 20) + " mounts a host filesystem or device (device=" + truncate(device, 40) + "; allow.volumeTypes lists types a volume may mount)"
 	}
-	if strings.HasPrefix(device, "/") {
-		return "device=" + truncate(device, 40) + " is a host path"
+	if strings.HasPrefix(device, "/") && !(allowedType && rules.Has(allow.Devices, path.Clean(device))) {
+		return "device=" + truncate(device, 40) + " is a host path (a type on allow.volumeTypes may mount a device on allow.devices)"
 	}
 	if typ == "" && (device != "" || strings.TrimSpace(opts["o"]) != "") {
 		return "mount options without a type (device=" + truncate(device, 40) + ")"
@@ -86,10 +91,10 @@ func (j *judgement) namedVolumes(ctx context.Context, hc *apicontainer.HostConfi
 			j.failClosed("volume-unknown", "volume %q cannot be asked of the daemon (%s): its options are not judged", truncate(n, 40), truncate(err.Error(), 60))
 		case !found:
 		default:
-			if why := localVolumeRisk(driver, opts); why != "" {
+			if why := localVolumeRisk(driver, opts, &j.d.pol.Config.Allow); why != "" {
 				j.check("volume-bind", "mount a volume that holds only its own data", "volume %q: %s", truncate(n, 40), why)
 			}
-			if driver != "" && driver != "local" {
+			if driver != "" && driver != "local" && !rules.Has(j.d.pol.Config.Allow.VolumeDrivers, driver) {
 				j.check("volume-driver", "use the local volume driver", "volume %q uses volume plugin %q, which mounts what it chooses", truncate(n, 40), truncate(driver, 40))
 			}
 		}
@@ -163,7 +168,7 @@ func cgroupRuleRisk(rule string) string {
 // rules that open them.
 func (j *judgement) devices(field string, hc *apicontainer.HostConfig) {
 	for i, d := range hc.Devices {
-		if why := deviceRisk(d.PathOnHost); why != "" {
+		if why := deviceRisk(d.PathOnHost); why != "" && !(path.IsAbs(d.PathOnHost) && rules.Has(j.d.pol.Config.Allow.Devices, path.Clean(d.PathOnHost))) {
 			j.check("host-block-device", "pass only the named character devices the workload needs (--device /dev/fuse)", "%sDevices[%d].PathOnHost %q %s", field, i, truncate(d.PathOnHost, 60), why)
 		}
 	}

@@ -233,10 +233,10 @@ func (j *judgement) volume(r *Request) {
 	}
 	j.subject = "volume " + v.Name
 	j.deniedFields("Volume", &v)
-	if why := localVolumeRisk(v.Driver, v.DriverOpts); why != "" {
+	if why := localVolumeRisk(v.Driver, v.DriverOpts, &j.d.pol.Config.Allow); why != "" {
 		j.check("volume-bind", "create a volume that holds only its own data (no type or device, or tmpfs or a network filesystem)", "DriverOpts: %s", why)
 	}
-	if v.Driver != "" && v.Driver != "local" {
+	if v.Driver != "" && v.Driver != "local" && !rules.Has(j.d.pol.Config.Allow.VolumeDrivers, v.Driver) {
 		j.check("volume-driver", "use the local volume driver", "Driver %q is a volume plugin, which mounts what it chooses", truncate(v.Driver, 40))
 	}
 }
