@@ -141,6 +141,8 @@ func TestContainers(t *testing.T) {
 	create(t, d, "dropper", &container.Config{Image: rootImage, Entrypoint: []string{"/app", "setuid", "10001", "/app", "sleep", "0"}}, nil, nil, true)
 	// Memory without a swap limit: the engine stores twice the memory.
 	create(t, d, "swapper", &container.Config{Image: hardenedImage}, &container.HostConfig{Resources: container.Resources{Memory: 32 << 20}}, nil, false)
+	// Root with a writable bind: baseline's writable-bind-root.
+	create(t, d, "rootbind", &container.Config{Image: rootImage, Cmd: []string{"sleep", "0"}}, &container.HostConfig{Binds: []string{t.TempDir() + ":/data"}}, nil, false)
 	// Dies at once and is restarted forever.
 	create(t, d, "looper", &container.Config{Image: rootImage, Cmd: []string{"exit", "1"}}, &container.HostConfig{RestartPolicy: container.RestartPolicy{Name: "always"}}, nil, true)
 
@@ -195,6 +197,49 @@ func TestContainers(t *testing.T) {
 	want("dropper", "root-start-drop")
 	want("swapper", "memory-swap")
 	want("looper", "restart-policy")
+
+	// What each profile would deny, marked on the live findings.
+	for _, tc := range []struct {
+		prof       rules.Profile
+		name       string
+		deny, keep []string // marked, and found but not marked
+	}{
+		{rules.Baseline, "insecure", []string{"privileged", "runtime-socket-mount", "host-path-mount", "host-network", "dangerous-capability"}, []string{"root-user", "memory-limit", "secret-in-env"}},
+		{rules.Baseline, "rootbind", []string{"writable-bind-root"}, []string{"root-user"}},
+		{rules.Baseline, "rootuser", nil, []string{"root-user", "memory-limit"}},
+		{rules.Restricted, "rootuser", []string{"root-user", "memory-limit", "read-only-rootfs"}, []string{"image-unpinned"}},
+		{rules.Restricted, "hardened", nil, []string{"image-unpinned"}},
+	} {
+		pol := policy.WithProfile(rules.Config{}, tc.prof, nil)
+		marked := map[string]bool{}
+		found := map[string]bool{}
+		for _, o := range snap.Containers {
+			if o.Fact.Subject.Name != tc.name {
+				continue
+			}
+			for _, f := range pol.Container(o.Fact) {
+				found[f.Rule.Slug] = true
+				if f.DeniedBy == tc.prof.String() {
+					marked[f.Rule.Slug] = true
+				} else if f.DeniedBy != "" {
+					t.Errorf("%s %s: marked %q", tc.name, f.Rule.Slug, f.DeniedBy)
+				}
+			}
+		}
+		for _, s := range tc.deny {
+			if !marked[s] {
+				t.Errorf("%s at %s: %s not marked as denied (found: %v)", tc.name, tc.prof, s, found[s])
+			}
+		}
+		for _, s := range tc.keep {
+			if !found[s] || marked[s] {
+				t.Errorf("%s at %s: %s found %v, marked %v; want found and not marked", tc.name, tc.prof, s, found[s], marked[s])
+			}
+		}
+		if tc.deny == nil && len(marked) > 0 {
+			t.Errorf("%s at %s: marked %v, want nothing denied", tc.name, tc.prof, marked)
+		}
+	}
 
 	// Locations name the engine, the container and the field.
 	at := func(name, slug string) facts.Location {
