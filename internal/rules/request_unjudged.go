@@ -21,6 +21,7 @@ func init() {
 			"body-not-json: the body is not application/json. " +
 			"body-short: the body forwarded is shorter than its Content-Length. " +
 			"body-too-large: the body is over enforce.maxBody. " +
+			"bind-unresolved: a bind source that cannot be resolved in the daemon's mount namespace (a symlink loop, a permission, a file where a folder is needed). " +
 			"body-undecodable: the body does not decode as the daemon reads it. " +
 			"build-parameter: a build parameter dockguard does not know. " +
 			"exec-container-unknown: an exec into a container the daemon does not find. " +
