@@ -322,8 +322,8 @@ func TestDeploySysusers(t *testing.T) {
 // loads with the configuration loader; the plugin, started with the unit's
 // own command line, serves it and denies the sample privileged create
 // (the default policy enforces), and the proxy's policy loads from it. A
-// missing file stops the plugin, which is why the unit wants
-// dockguard-config.service.
+// missing file leaves the plugin on baseline@v1 with the defaults until
+// it loads, which is why the unit wants dockguard-config.service.
 func TestDeployPolicyFile(t *testing.T) {
 	units := deployUnits(t)
 	dir := t.TempDir()
@@ -345,16 +345,39 @@ func TestDeployPolicyFile(t *testing.T) {
 		return out
 	}
 
-	// The plugin without the file: it does not start.
+	// The plugin without the file: it starts, logs the error and enforces
+	// baseline@v1 until the file loads (a plugin that does not start
+	// makes dockerd refuse every request).
 	pluginArgs := units["dockguard-plugin.service"].execArgs(t, "dockguard-plugin.service")
-	var errb bytes.Buffer
 	nodaemon := "unix://" + filepath.Join(dir, "nodaemon.sock")
-	if code := Main(context.Background(), append(local(pluginArgs), "--socket", filepath.Join(dir, "missing.sock"), "-H", nodaemon, "--metrics-listen", ""), Streams{Out: &bytes.Buffer{}, Err: &errb}); code == 0 || !strings.Contains(errb.String(), file) {
-		t.Errorf("plugin without %s: exit %d: %s", file, code, errb.String())
+	{
+		ctx, cancel := context.WithCancel(context.Background())
+		var lerr lockedBuffer
+		done := make(chan int, 1)
+		go func() {
+			done <- Main(ctx, append(local(pluginArgs), "--socket", filepath.Join(dir, "missing.sock"), "-H", nodaemon, "--metrics-listen", ""), Streams{Out: &bytes.Buffer{}, Err: &lerr})
+		}()
+		deadline := time.Now().Add(20 * time.Second)
+		for !(strings.Contains(lerr.String(), file) && strings.Contains(lerr.String(), "baseline@v1")) && time.Now().Before(deadline) {
+			select {
+			case code := <-done:
+				t.Fatalf("plugin without %s exited %d: %s", file, code, lerr.String())
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		if !strings.Contains(lerr.String(), file) || !strings.Contains(lerr.String(), "baseline@v1") {
+			t.Errorf("plugin without %s: no error naming it and the baseline it enforces: %s", file, lerr.String())
+		}
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the plugin did not stop")
+		}
 	}
+	var errb bytes.Buffer
 
 	var out bytes.Buffer
-	errb.Reset()
 	if code := Main(context.Background(), local(units["dockguard-config.service"].execArgs(t, "dockguard-config.service")), Streams{Out: &out, Err: &errb}); code != 0 {
 		t.Fatalf("dockguard init: exit %d: %s", code, errb.String())
 	}
