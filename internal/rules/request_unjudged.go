@@ -15,13 +15,13 @@ func init() {
 			"api-version-too-old: the path names an API version before 1.24. " +
 			"bad-content-length: Content-Length is not a length. " +
 			"bad-path: the path cannot be routed as dockerd routes it. " +
+			"bind-unresolved: a bind source that cannot be resolved in the daemon's mount namespace (a symlink loop, a permission, a file where a folder is needed). " +
 			"body-content-type: the request repeats Content-Type (the proxy). " +
 			"body-form: a form or multipart body, which the daemon reads as parameters. " +
 			"body-missing: a route that reads a body has none to judge. " +
 			"body-not-json: the body is not application/json. " +
 			"body-short: the body forwarded is shorter than its Content-Length. " +
 			"body-too-large: the body is over enforce.maxBody. " +
-			"bind-unresolved: a bind source that cannot be resolved in the daemon's mount namespace (a symlink loop, a permission, a file where a folder is needed). " +
 			"body-undecodable: the body does not decode as the daemon reads it. " +
 			"build-parameter: a build parameter dockguard does not know. " +
 			"exec-container-unknown: an exec into a container the daemon does not find. " +
