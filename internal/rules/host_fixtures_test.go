@@ -1,15 +1,20 @@
 package rules_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
 
+	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/system"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/rules"
 	"github.com/dockguard/dockguard/internal/source/host"
@@ -31,6 +36,7 @@ import (
 //	containers:
 //	  - name: web                         # the container's origin
 //	    restartCount: 7                   # want: restart-loop "…"
+//	    hostConfig: {Privileged: true}    # its engine configuration (see container)
 func loadHostFacts(path string) (*facts.Host, []*facts.Container, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -206,31 +212,199 @@ func (b *hostBuilder) build(root *yaml.Node) (*facts.Host, []*facts.Container, e
 	return h, cs, nil
 }
 
+// container reads a live container. Without any of the keys below it is the
+// bare container the restart rules need. With them it is built as the live
+// audit builds it (engine.containerSpec, then container.Map):
+//
+//	containers:
+//	  - name: web                          # the origin: findings about the whole container
+//	    config: {Image: "nginx:1.27"}      # container.Config, in the Engine API's names
+//	    hostConfig:                        # container.HostConfig, likewise
+//	      Privileged: true                 # HostConfig.Privileged is located here
+//	      Binds:
+//	        - /etc:/host/etc               # HostConfig.Binds[0] here
+//	      Sysctls:
+//	        kernel.core_pattern: "|/x"     # HostConfig.Sysctls[kernel.core_pattern] here
+//	    imageUser: ""                      # the image's USER as the daemon knows it; "": none, root for certain
+//	    usernsRemap: true                  # the daemon remaps user namespaces
+//	    defaultRuntime: runc               # docker info's DefaultRuntime
+//
+// Write config and hostConfig as containerSpec passes them on: the values
+// the engine fills in by itself (a zero limit, the image's own user, the
+// label=disable beside --privileged) are left out, since the live audit
+// does not count them as settings; every key written counts as set. A
+// map's keys are written as inspect does (PortBindings "80/tcp").
 func (b *hostBuilder) container(n *yaml.Node) (*facts.Container, error) {
-	c := &facts.Container{Subject: facts.Subject{Kind: facts.SubjectContainer}, Origin: b.at(n), Engine: "docker", Live: &facts.LiveState{}}
-	var err error
+	live := &facts.LiveState{}
+	var (
+		name, defaultRuntime string
+		cfgNode, hcNode      *yaml.Node
+		imageUser            *yaml.Node
+		usernsRemap, engine  bool
+		err                  error
+	)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		switch k.Value {
 		case "name":
-			c.Subject.Name = v.Value
+			name = v.Value
 		case "status":
-			c.Live.Status = v.Value
+			live.Status = v.Value
 		case "restarting":
-			c.Live.Restarting, err = hostValue(b, v, strconv.ParseBool)
+			live.Restarting, err = hostValue(b, v, strconv.ParseBool)
 		case "restartCount":
-			c.Live.RestartCount, err = hostValue(b, v, strconv.Atoi)
+			live.RestartCount, err = hostValue(b, v, strconv.Atoi)
 		case "recentDies":
-			c.Live.RecentDies, err = hostValue(b, v, strconv.Atoi)
-			c.Live.EventsWindow = "1h"
+			live.RecentDies, err = hostValue(b, v, strconv.Atoi)
+			live.EventsWindow = "1h"
+		case "config":
+			cfgNode, engine = v, true
+		case "hostConfig":
+			hcNode, engine = v, true
+		case "imageUser":
+			imageUser, engine = v, true
+		case "usernsRemap":
+			usernsRemap, err = strconv.ParseBool(v.Value)
+			engine = true
+		case "defaultRuntime":
+			defaultRuntime, engine = v.Value, true
 		default:
 			return nil, fmt.Errorf("line %d: unknown container key %q", k.Line, k.Value)
 		}
 		if err != nil {
+			return nil, fmt.Errorf("line %d: %v", v.Line, err)
+		}
+	}
+	subject := facts.Subject{Kind: facts.SubjectContainer, Name: name}
+	if !engine {
+		return &facts.Container{Subject: subject, Origin: b.at(n), Engine: "docker", Live: live}, nil
+	}
+	spec := &container.Spec{
+		Config:         &apicontainer.Config{},
+		HostConfig:     &apicontainer.HostConfig{},
+		Subject:        subject,
+		Origin:         b.at(n),
+		Engine:         "docker",
+		UsernsRemap:    usernsRemap,
+		DefaultRuntime: defaultRuntime,
+		At:             map[string]facts.Location{},
+	}
+	if cfgNode != nil {
+		if err := b.engineFields(cfgNode, "Config", spec.Config, spec.At); err != nil {
 			return nil, err
 		}
 	}
+	if hcNode != nil {
+		if err := b.engineFields(hcNode, "HostConfig", spec.HostConfig, spec.At); err != nil {
+			return nil, err
+		}
+	}
+	if imageUser != nil {
+		if imageUser.Kind != yaml.ScalarNode {
+			return nil, fmt.Errorf("line %d: imageUser: want a string", imageUser.Line)
+		}
+		im := &facts.Container{ImageUserKnown: true}
+		if imageUser.Value != "" {
+			im.User = facts.SetAt(imageUser.Value, b.at(imageUser))
+		} else {
+			ref := spec.Config.Image
+			if ref == "" {
+				ref = "the image"
+			}
+			im.User.Why = "the image's user (" + ref + " sets no USER): root"
+		}
+		spec.Image = im
+	}
+	c := container.Map(spec)
+	c.Live = live
 	return c, nil
+}
+
+// engineFields decodes a mapping written in the Engine API's field names
+// into dst (a container.Config or HostConfig) through encoding/json, one
+// key at a time so that an error names its line, and records where each
+// value is: the field at its key, list items and map entries at theirs.
+func (b *hostBuilder) engineFields(n *yaml.Node, prefix string, dst any, at map[string]facts.Location) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: %s: want a mapping", n.Line, prefix)
+	}
+	names := jsonFields(reflect.TypeOf(dst).Elem())
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !names[k.Value] {
+			return fmt.Errorf("line %d: unknown %s key %q", k.Line, prefix, k.Value)
+		}
+		var val any
+		if err := v.Decode(&val); err != nil {
+			return fmt.Errorf("line %d: %s.%s: %v", k.Line, prefix, k.Value, err)
+		}
+		data, err := json.Marshal(map[string]any{k.Value: val})
+		if err != nil {
+			return fmt.Errorf("line %d: %s.%s: %v", k.Line, prefix, k.Value, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(dst); err != nil {
+			return fmt.Errorf("line %d: %s.%s: %v", k.Line, prefix, k.Value, err)
+		}
+		field := prefix + "." + k.Value
+		at[field] = b.at(k)
+		switch v.Kind {
+		case yaml.SequenceNode:
+			for j, item := range v.Content {
+				at[container.Item(field, j)] = b.at(item)
+			}
+		case yaml.MappingNode:
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				at[container.Key(field, v.Content[j].Value)] = b.at(v.Content[j])
+			}
+		}
+	}
+	return nil
+}
+
+// jsonFields lists the JSON names of a struct's fields, embedded structs'
+// included (HostConfig embeds Resources).
+func jsonFields(t reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if tag == "-" || !f.IsExported() {
+			continue
+		}
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			for k := range jsonFields(f.Type) {
+				out[k] = true
+			}
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		out[tag] = true
+	}
+	return out
+}
+
+// TestHostFixtureRejects checks that a mistyped container entry is an
+// error naming its line, not a container quietly judged without it.
+func TestHostFixtureRejects(t *testing.T) {
+	for name, tc := range map[string]struct{ src, err string }{
+		"unknown container key":  {"containers:\n  - name: a\n    hostconfig: {}\n", `line 3: unknown container key "hostconfig"`},
+		"unknown HostConfig key": {"containers:\n  - name: a\n    hostConfig:\n      Priviledged: true\n", `line 4: unknown HostConfig key "Priviledged"`},
+		"unknown Config key":     {"containers:\n  - name: a\n    config: {image: x}\n", `line 3: unknown Config key "image"`},
+		"wrong type":             {"containers:\n  - name: a\n    hostConfig:\n      Sysctls:\n        net.ipv4.ip_forward: 1\n", `line 4: HostConfig.Sysctls: json: cannot unmarshal`},
+		"not a mapping":          {"containers:\n  - name: a\n    hostConfig: [x]\n", `line 3: HostConfig: want a mapping`},
+	} {
+		path := t.TempDir() + "/host.yaml"
+		if err := os.WriteFile(path, []byte(tc.src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := loadHostFacts(path); err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%s: got %v, want %q", name, err, tc.err)
+		}
+	}
 }
 
 // TestThisMachineDebianBackports reads this machine's own package records:
