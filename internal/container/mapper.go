@@ -41,6 +41,11 @@ type Spec struct {
 	// DefaultRuntime is the daemon's default runtime when known (docker
 	// info); inspect names it in HostConfig.Runtime.
 	DefaultRuntime string
+	// Enforced marks a request judged for enforcement (facts.Container.Enforced).
+	Enforced bool
+	// NoNewPrivilegesDefault is the daemon's no-new-privileges default
+	// (daemon.json), which a container that says nothing gets.
+	NoNewPrivilegesDefault bool
 
 	// At maps a field path (see the Field constants; list items carry
 	// their index: "HostConfig.Binds[2]", port bindings their port:
@@ -183,6 +188,7 @@ func Map(s *Spec) *facts.Container {
 		}
 	}
 	out.DefaultRuntime = s.DefaultRuntime
+	out.Enforced = s.Enforced
 	out.UsernsRemap = s.UsernsRemap && !strings.EqualFold(string(h.UsernsMode), "host")
 	if s.Image != nil {
 		out.ImageUserKnown = s.Image.ImageUserKnown
@@ -227,6 +233,9 @@ func Map(s *Spec) *facts.Container {
 	out.CapAdd = m.caps(FieldCapAdd, h.CapAdd)
 	out.CapDrop = m.caps(FieldCapDrop, h.CapDrop)
 	m.securityOpts(h.SecurityOpt)
+	if s.NoNewPrivilegesDefault && !out.SecurityOpt.NoNewPrivileges.IsSet() {
+		out.SecurityOpt.NoNewPrivileges = facts.Value[bool]{State: facts.Set, V: true, Why: "the daemon's no-new-privileges default"}
+	}
 	out.ReadOnlyRootfs = value(m, FieldReadonlyRootfs, h.ReadonlyRootfs, h.ReadonlyRootfs)
 	m.resources(h)
 	m.namespaces(h)

@@ -216,3 +216,52 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 		}
 	}
 }
+
+// swappableBinds denies a bind whose source a user other than root can
+// swap for a symlink between this decision and the daemon's mount, when
+// the container could use what the swap reaches: unless it runs as a
+// numeric non-root user, with no-new-privileges and no supplementary
+// groups (or the daemon remaps root), the swap hands it the host's
+// /etc/shadow or the daemon's socket. Judging the path again cannot
+// close that race; only who the container is can.
+func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, groupAdd []string) {
+	if c.UsernsRemap || unprivilegedActor(c) && len(groupAdd) == 0 {
+		return
+	}
+	v := j.d.daemonView(ctx)
+	seen := map[string]bool{}
+	for _, m := range c.Mounts {
+		if m.Type != "bind" || !path.IsAbs(m.Source) || seen[m.Source] {
+			continue
+		}
+		seen[m.Source] = true
+		src := path.Clean(m.Source)
+		if m.Host != nil && m.Host.Via != "" {
+			continue // the copy at the resolved path: judged with its source
+		}
+		if why := v.Swappable(src); why != "" {
+			who := "runs as root or may become root (no numeric non-root user with no-new-privileges)"
+			if len(groupAdd) > 0 {
+				who = "has supplementary groups (" + truncate(strings.Join(groupAdd, ","), 40) + ")"
+			}
+			j.check("bind-swappable", "bind a folder only root can change, use a named volume, or run as --user UID:GID with --security-opt no-new-privileges and no --group-add",
+				"bind source %s can be swapped for a symlink by a user other than root before the daemon mounts it: %s; the container %s", truncate(m.Source, 60), truncate(why, 100), who)
+		}
+	}
+}
+
+// unprivilegedActor reports whether the container's processes can only
+// act as an unprivileged user: a numeric non-root UID, and
+// no-new-privileges so that no set-user-ID file in the image makes one
+// root.
+func unprivilegedActor(c *facts.Container) bool {
+	if c.User.State != facts.Set || facts.IsRootUser(c.User.V) {
+		return false
+	}
+	name, _, _ := strings.Cut(strings.TrimSpace(c.User.V), ":")
+	if _, err := strconv.ParseUint(name, 10, 32); err != nil {
+		return false
+	}
+	nnp := c.SecurityOpt.NoNewPrivileges
+	return nnp.IsSet() && nnp.V
+}

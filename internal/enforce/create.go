@@ -72,12 +72,18 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 		HostConfig: hc,
 		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: name},
 		Origin:     origin,
+		Enforced:   true,
 	}
 	// A remapping or rootless daemon makes container root an unprivileged
 	// host user (writable-bind-root); a daemon that cannot be asked is
 	// taken as not remapping.
 	if df, err := j.d.daemonFacts(ctx); err == nil {
 		spec.UsernsRemap, spec.DefaultRuntime = df.UsernsRemap, df.DefaultRuntime
+	}
+	// daemon.json's no-new-privileges applies to a container that does
+	// not say otherwise.
+	if _, ok := j.d.images.(DaemonHost); ok {
+		spec.NoNewPrivilegesDefault = j.d.daemonView(ctx).NoNewPrivileges
 	}
 	// Joins are judged by the container joined (joins), not by the
 	// catalogue's shared-namespace finding on the mode alone; the mounts
@@ -127,6 +133,7 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 	// Bind sources as the daemon's mount namespace leads them, judged
 	// where they lead as well as written.
 	j.hostBinds(ctx, ct)
+	j.swappableBinds(ctx, ct, spec.HostConfig.GroupAdd)
 	j.judge(ct)
 	j.namespaces(spec.HostConfig)
 	if imageMissing && !j.denies() {

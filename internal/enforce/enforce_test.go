@@ -228,7 +228,11 @@ func TestWritableBindAsRoot(t *testing.T) {
 		{`{"Image":"app:1","User":"root:root","HostConfig":{"Binds":["/srv/data:/data:rw"]}}`, false, true},
 		{`{"Image":"rootimg:1","HostConfig":{"Mounts":[{"Type":"bind","Source":"/srv/data","Target":"/data"}]}}`, false, true},
 		{`{"Image":"app:1","User":"0","HostConfig":{"Binds":["/srv/data:/data:ro"]}}`, true, true},
-		{`{"Image":"app:1","HostConfig":{"Binds":["/srv/data:/data"]}}`, true, true},
+		{`{"Image":"app:1","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, true, true},
+		// Non-root but able to become root through a set-user-ID file.
+		{`{"Image":"app:1","HostConfig":{"Binds":["/srv/data:/data"]}}`, false, true},
+		// A name, which the image's /etc/passwd may make UID 0.
+		{`{"Image":"app:1","User":"toor","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
 		{`{"Image":"app:1","User":"0","HostConfig":{"UsernsMode":"host","Binds":["/srv/data:/data"]}}`, false, false},
 	} {
 		for _, d := range []struct {
@@ -240,7 +244,7 @@ func TestWritableBindAsRoot(t *testing.T) {
 			if dec.Allow != d.want {
 				t.Errorf("%s %s: allow=%v, want %v: %s", d.name, tc.body, dec.Allow, d.want, dec.Msg)
 			}
-			if !d.want && !strings.Contains(dec.Msg, "writable-bind-root") && !strings.Contains(dec.Msg, "userns-host") {
+			if !d.want && !strings.Contains(dec.Msg, "writable-bind-root") && !strings.Contains(dec.Msg, "writable-bind-suid") && !strings.Contains(dec.Msg, "userns-host") {
 				t.Errorf("%s %s: denied without writable-bind-root: %s", d.name, tc.body, dec.Msg)
 			}
 		}

@@ -22,7 +22,8 @@ var fieldTable = map[string]Field{
 
 	// HostConfig.
 	"HostConfig":                                          harmless,
-	"HostConfig.Binds":                                    judged("runtime-socket-mount", "host-path-mount", "mount-propagation", "volume-bind", "volume-driver"),
+	"HostConfig.Binds":                                    judged("runtime-socket-mount", "host-path-mount", "mount-propagation", "volume-bind", "volume-driver", "writable-bind-root", "writable-bind-suid", "bind-swappable"),
+	"HostConfig.GroupAdd":                                 judged("bind-swappable"),
 	"HostConfig.Mounts":                                   judged("runtime-socket-mount", "host-path-mount", "mount-propagation", "volume-bind", "volume-driver", "image-mount", "mount-type"),
 	"HostConfig.Mounts[].ClusterOptions":                  denySet("Swarm cluster volumes (CSI) in a plain container"),
 	"HostConfig.Mounts[].Consistency":                     harmless,

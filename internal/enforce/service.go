@@ -62,5 +62,6 @@ func (j *judgement) service(ctx context.Context, t *target, r *Request) {
 	// Existing named volumes are judged as the daemon holds them, as for
 	// a container.
 	j.namedVolumes(ctx, &apicontainer.HostConfig{Mounts: cs.Mounts})
+	spec.Enforced = true
 	j.judge(container.Map(spec))
 }

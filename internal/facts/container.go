@@ -20,6 +20,10 @@ type Container struct {
 	// unprivileged host user (dockerd --userns-remap, or a rootless
 	// daemon) and the container does not opt out with --userns host.
 	UsernsRemap bool
+	// Enforced is set when the container is judged for enforcement: the
+	// requester chooses the image, so what only the image says (the UID
+	// of a user name) is not taken on trust.
+	Enforced bool
 	// ImageUserKnown is set when the image's user is known for certain
 	// (the daemon's image config, not a Dockerfile whose base image may
 	// set one), so an unset User means root.

@@ -53,6 +53,9 @@ type View struct {
 	// Engine are the daemon's listeners and containerd's sockets; Proxy
 	// are the unix sockets dockguard's proxy serves.
 	Engine, Proxy []Socket
+	// NoNewPrivileges is the daemon's default for containers
+	// (daemon.json "no-new-privileges", --no-new-privileges).
+	NoNewPrivileges bool
 }
 
 // Socket is one listener, known by its inode.
@@ -134,6 +137,7 @@ func Discover(sock, dataRoot string, proxy []string) *View {
 		dataRoot = "/var/lib/docker"
 	}
 	execRoot := first(flags["exec-root"], conf.ExecRoot)
+	v.NoNewPrivileges = conf.NoNewPrivileges || len(flags["no-new-privileges"]) > 0
 	if execRoot == "" {
 		execRoot = "/var/run/docker"
 	}
@@ -221,10 +225,11 @@ func parseFlags(args []string) map[string][]string {
 }
 
 type daemonJSON struct {
-	Hosts      []string `json:"hosts"`
-	DataRoot   string   `json:"data-root"`
-	ExecRoot   string   `json:"exec-root"`
-	Containerd string   `json:"containerd"`
+	NoNewPrivileges bool     `json:"no-new-privileges"`
+	Hosts           []string `json:"hosts"`
+	DataRoot        string   `json:"data-root"`
+	ExecRoot        string   `json:"exec-root"`
+	Containerd      string   `json:"containerd"`
 }
 
 // readDaemonJSON reads the daemon's configuration file as the daemon sees
@@ -506,4 +511,63 @@ func under(p, dir string) bool {
 		return p != "/"
 	}
 	return strings.HasPrefix(p, dir+"/")
+}
+
+// Swappable names a folder on the way to p (written or where it leads, in
+// the daemon's namespace) in which a user other than root can replace the
+// next component with a symlink: a folder not owned by root, or writable
+// by its group or by everyone (a sticky folder only lets an entry's owner
+// replace it, so there the entry's owner counts). Between dockguard's
+// decision and the daemon's mount, such a user can point the bind
+// anywhere; "" when only root can.
+func (v *View) Swappable(p string) string {
+	for _, q := range []string{path.Clean(p), v.resolveOr(path.Clean(p))} {
+		parts := strings.Split(strings.TrimPrefix(q, "/"), "/")
+		dir := "/"
+		for _, c := range parts {
+			if c == "" {
+				continue
+			}
+			next := path.Join(dir, c)
+			dfi, err := os.Lstat(v.Join(dir))
+			if err != nil {
+				break
+			}
+			if why := replaceable(dfi, v.Join(next)); why != "" {
+				return dir + " (" + why + ")"
+			}
+			fi, err := os.Lstat(v.Join(next))
+			if err != nil || !fi.IsDir() {
+				break // a symlink is followed in the resolved path
+			}
+			dir = next
+		}
+	}
+	return ""
+}
+
+// replaceable says why a user other than root can replace entry in the
+// folder dfi describes ("" when only root can).
+func replaceable(dfi fs.FileInfo, entry string) string {
+	uid, gid, ok := owner(dfi)
+	if !ok {
+		return ""
+	}
+	mode := dfi.Mode()
+	switch {
+	case uid != 0:
+		return fmt.Sprintf("owned by UID %d", uid)
+	case mode&0o002 != 0 || mode&0o020 != 0 && gid != 0:
+		if mode&fs.ModeSticky != 0 {
+			if efi, err := os.Lstat(entry); err == nil {
+				if euid, _, ok := owner(efi); ok && euid != 0 {
+					return fmt.Sprintf("sticky and writable by others, and its entry is owned by UID %d", euid)
+				}
+				return ""
+			}
+			return "sticky and writable by others, and no one holds the name yet: whoever creates it first chooses what it is"
+		}
+		return "writable by others than root"
+	}
+	return ""
 }

@@ -18,6 +18,15 @@ func idOf(fi fs.FileInfo) (fileID, bool) {
 	return fileID{uint64(st.Dev), st.Ino}, true
 }
 
+// owner returns a file's owner and group.
+func owner(fi fs.FileInfo) (uid, gid uint32, ok bool) {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return 0, 0, false
+	}
+	return st.Uid, st.Gid, true
+}
+
 // PeerPID returns the PID of the process listening on a unix socket.
 func PeerPID(sock string) (int, error) {
 	c, err := net.DialTimeout("unix", sock, 2*time.Second)

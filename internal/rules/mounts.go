@@ -69,6 +69,12 @@ var sensitiveUnder = []string{
 	// keys beside the certificates.
 	"/run/dbus/", "/var/run/dbus/", "/var/lib/dbus/", "/run/udev/", "/etc/modules-load.d/", "/run/modprobe.d/",
 	"/etc/ssl/private/", "/etc/pki/tls/private/",
+	// All of /etc: what is not known to be safe to read is the host's
+	// configuration, read and run by root (apt and logrotate hooks, init
+	// scripts, backups of the shadow file, keytabs); the few files
+	// containers read are roAllowed. Backups and account state elsewhere.
+	"/etc/", "/var/backups/", "/var/lib/sss/", "/var/lib/private/", "/var/lib/dpkg/", "/var/lib/apt/",
+	"/var/lib/rpm/", "/var/lib/systemd/",
 	// Sensitive when writable only (roAllowed): a container that adds a
 	// CA or changes the time zone changes them for the host.
 	"/etc/ssl/certs/", "/etc/pki/ca-trust/", "/usr/share/ca-certificates/", "/etc/ca-certificates/",
@@ -82,7 +88,20 @@ var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/gshadow": true, 
 // roAllowed are the host files and folders containers commonly read that
 // may be bound read-only: the time zone and the CA certificates.
 // Writable, they are sensitive like the rest.
-var roAllowed = []string{"/etc/localtime", "/etc/timezone", "/etc/ssl/certs", "/etc/pki/ca-trust", "/usr/share/ca-certificates", "/etc/ca-certificates"}
+var roAllowed = []string{"/etc/localtime", "/etc/timezone", "/etc/ssl/certs", "/etc/pki/ca-trust", "/usr/share/ca-certificates", "/etc/ca-certificates",
+	"/etc/hostname", "/etc/machine-id", "/etc/os-release", "/usr/lib/os-release", "/etc/resolv.conf", "/etc/hosts"}
+
+// homeSSH reports whether p is a user's SSH folder, something in it, or a
+// home folder that holds one (/home/alice holds /home/alice/.ssh, whose
+// keys let whoever reads them log in as alice elsewhere).
+func homeSSH(p string) bool {
+	rest, ok := strings.CutPrefix(p, "/home/")
+	if !ok || rest == "" {
+		return false
+	}
+	user, sub, _ := strings.Cut(rest, "/")
+	return user != "" && (sub == "" || sub == ".ssh" || strings.HasPrefix(sub, ".ssh/"))
+}
 
 // underAny reports whether p is one of the paths or below one of them.
 func underAny(p string, paths []string) bool {
@@ -109,7 +128,7 @@ func sensitiveMount(src string, readOnly bool) bool {
 	if readOnly && underAny(src, roAllowed) {
 		return false
 	}
-	if sensitiveRoots[src] || sensitiveFiles[src] {
+	if sensitiveRoots[src] || sensitiveFiles[src] || homeSSH(src) {
 		return true
 	}
 	for _, p := range sensitiveUnder {

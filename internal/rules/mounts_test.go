@@ -14,12 +14,16 @@ func TestSensitivePath(t *testing.T) {
 		"/etc/docker", "/etc/ssh", "/etc/sudoers.d", "/etc/docker/", "/etc/systemd/system", "/usr/local/sbin",
 		"/usr/local", "/usr/lib/x86_64-linux-gnu", "/etc/pam.d", "/etc/profile.d", "/var/spool/cron",
 		"/run/docker", "/run/docker/plugins", "/var/run/docker/containerd", "/etc/ld.so.preload", "/etc/cron.d",
+		// Found by the fourth adversarial pass: all of /etc, backups of
+		// the shadow file, package hooks, SSH keys in homes.
+		"/etc/dockerfiles", "/etc/shadow-", "/etc/gshadow-", "/etc/logrotate.d", "/etc/apt/apt.conf.d", "/etc/init.d",
+		"/var/lib/dpkg/info", "/var/backups", "/home/u", "/home/u/.ssh", "/home/u/.ssh/id_ed25519",
 	} {
 		if !sensitivePath(p) {
 			t.Errorf("%s is not sensitive", p)
 		}
 	}
-	for _, p := range []string{"/srv/app", "/home/u/project", "/etc/dockerfiles", "/run/docker.sock.d", "/opt/data", "/usr/share/zoneinfo"} {
+	for _, p := range []string{"/srv/app", "/home/u/project", "/home/u/.sshd", "/run/docker.sock.d", "/opt/data", "/usr/share/zoneinfo", "/var/lib/mysql"} {
 		if sensitivePath(p) {
 			t.Errorf("%s is sensitive", p)
 		}
@@ -36,6 +40,12 @@ func TestSensitiveMountReadOnly(t *testing.T) {
 		want bool
 	}{
 		{"/etc/shadow", true, true},
+		{"/etc/shadow-", true, true},
+		{"/etc/os-release", true, false},
+		{"/usr/lib/os-release", true, false},
+		{"/etc/hosts", true, false},
+		{"/etc/hosts", false, true},
+		{"/etc/nginx/conf.d", true, true},
 		{"/proc", true, true},
 		{"/sys/fs/cgroup", true, true},
 		{"/var/lib/docker", true, true},

@@ -170,6 +170,8 @@ var membershipV1 = map[string]Level{
 	"runtime-socket-mount":        LevelBaseline,
 	"host-path-mount":             LevelBaseline,
 	"writable-bind-root":          LevelBaseline,
+	"writable-bind-suid":          LevelBaseline,
+	"bind-swappable":              LevelBaseline,
 	"volumes-from":                LevelBaseline,
 	"volume-bind":                 LevelBaseline,
 	"volume-driver":               LevelBaseline,
