@@ -152,25 +152,26 @@ func (j *judgement) hostBinds(ctx context.Context, c *facts.Container) {
 
 // ContainerMounts tells a container's binds as the daemon holds them.
 type ContainerMounts interface {
-	// ContainerHostConfig returns the container's image and HostConfig;
-	// found is false when the daemon has no such container.
-	ContainerHostConfig(ctx context.Context, id string) (image string, hc *apicontainer.HostConfig, found bool, err error)
+	// ContainerHostConfig returns the container's image, user (as the
+	// daemon merged it with the image's) and HostConfig; found is false
+	// when the daemon has no such container.
+	ContainerHostConfig(ctx context.Context, id string) (image, user string, hc *apicontainer.HostConfig, found bool, err error)
 }
 
 // ContainerHostConfig implements ContainerMounts.
-func (e *EngineImages) ContainerHostConfig(ctx context.Context, id string) (string, *apicontainer.HostConfig, bool, error) {
+func (e *EngineImages) ContainerHostConfig(ctx context.Context, id string) (string, string, *apicontainer.HostConfig, bool, error) {
 	res, err := e.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return "", nil, false, nil
+			return "", "", nil, false, nil
 		}
-		return "", nil, false, err
+		return "", "", nil, false, err
 	}
-	img := ""
+	img, user := "", ""
 	if res.Container.Config != nil {
-		img = res.Container.Config.Image
+		img, user = res.Container.Config.Image, res.Container.Config.User
 	}
-	return img, res.Container.HostConfig, true, nil
+	return img, user, res.Container.HostConfig, true, nil
 }
 
 // startBinds judges the binds of a container being started or restarted
@@ -188,7 +189,7 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 		j.note("no daemon to ask: the binds of container " + truncate(id, 60) + " are not judged again at start")
 		return
 	}
-	image, hc, found, err := cm.ContainerHostConfig(ctx, id)
+	image, user, hc, found, err := cm.ContainerHostConfig(ctx, id)
 	switch {
 	case err != nil:
 		j.failClosed("container-unknown", "container %q cannot be asked of the daemon (%s): its binds are not judged again at start", truncate(id, 60), truncate(err.Error(), 60))
@@ -202,13 +203,24 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 		j.reason = why
 		return
 	}
-	binds := &apicontainer.HostConfig{Binds: hc.Binds, Mounts: hc.Mounts}
-	c := container.Map(&container.Spec{
-		Config:     &apicontainer.Config{Image: image},
-		HostConfig: binds,
+	// The user and the security options decide the rules about who
+	// writes the binds; the daemon merged the image's user into it, so an
+	// empty one is root.
+	spec := &container.Spec{
+		Config:     &apicontainer.Config{Image: image, User: user},
+		HostConfig: hc,
 		Subject:    facts.Subject{Kind: facts.SubjectContainer, Name: id},
 		Origin:     facts.Location{Engine: "api", Object: "POST /containers/" + id + "/start"},
-	})
+		Enforced:   true,
+	}
+	if user == "" {
+		spec.Image = &facts.Container{ImageUserKnown: true, User: facts.Value[string]{Why: "the container's user (Config.User is empty): root"}}
+	}
+	if df, err := j.d.daemonFacts(ctx); err == nil {
+		spec.UsernsRemap = df.UsernsRemap
+	}
+	spec.NoNewPrivilegesDefault = j.d.daemonView(ctx).NoNewPrivileges
+	c := container.Map(spec)
 	j.hostBinds(ctx, c)
 	for _, f := range j.d.pol.Container(c) {
 		if f.Rule.Control == "sensitive-mounts" {

@@ -303,10 +303,24 @@ func bindsAttacks(t *testing.T, e *bindsEnv) {
 	// A symlink swapped between the create and the start, and before a
 	// restart: the daemon resolves the source again each time.
 	t.Run("swap", func(t *testing.T) {
-		safe := filepath.Join(e.scratch, "safe")
+		// Where a user other than root can change the path (the scratch
+		// folder is world-writable), the bind is refused at create for a
+		// root container: the race between decision and mount cannot be
+		// won by judging the path again (bind-swappable).
+		os.Mkdir(filepath.Join(e.scratch, "open"), 0o755)
+		denied(t, "dgswap-open", rootBody(cat("/h/x"), `"`+filepath.Join(e.scratch, "open")+`:/h:ro"`), nil)
+		// A folder only root can change: created under /tmp (sticky,
+		// the entry root's) with mode 0755.
+		rootOnly, err := os.MkdirTemp("", "dgswaproot")
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(rootOnly, 0o755)
+		t.Cleanup(func() { os.RemoveAll(rootOnly) })
+		safe := filepath.Join(rootOnly, "safe")
 		os.Mkdir(safe, 0o755)
 		for _, tc := range []struct{ name, how string }{{"dgswap-start", "start"}, {"dgswap-restart", "restart"}} {
-			link := filepath.Join(e.scratch, tc.name)
+			link := filepath.Join(rootOnly, tc.name)
 			if err := os.Symlink(safe, link); err != nil {
 				t.Fatal(err)
 			}

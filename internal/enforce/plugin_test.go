@@ -48,7 +48,7 @@ func (l *lazyImages) engine() *EngineImages {
 func (l *lazyImages) DaemonView(ctx context.Context) *hostview.View {
 	return l.engine().DaemonView(ctx)
 }
-func (l *lazyImages) ContainerHostConfig(ctx context.Context, id string) (string, *container.HostConfig, bool, error) {
+func (l *lazyImages) ContainerHostConfig(ctx context.Context, id string) (string, string, *container.HostConfig, bool, error) {
 	return l.engine().ContainerHostConfig(ctx, id)
 }
 

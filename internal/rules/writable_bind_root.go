@@ -40,7 +40,7 @@ func init() {
 				return
 			}
 			for _, m := range c.Mounts {
-				if m.Type != "bind" || m.ReadOnly || sensitivePath(m.Source) || reachesSocket(m.Source) != "" {
+				if m.Type != "bind" || m.ReadOnly || sensitivePath(m.Source) || reachesSocket(m.Source) != "" || m.Host != nil && m.Host.Socket != "" && !m.Host.Holds {
 					continue // host-path-mount and runtime-socket-mount say more
 				}
 				r.Report(c.Subject, m.At, "binds host path %s writable at %s while %s", m.Source, m.Target, who)

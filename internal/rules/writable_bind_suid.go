@@ -30,7 +30,7 @@ func init() {
 				return
 			}
 			for _, m := range c.Mounts {
-				if m.Type != "bind" || m.ReadOnly || sensitivePath(m.Source) || reachesSocket(m.Source) != "" {
+				if m.Type != "bind" || m.ReadOnly || sensitivePath(m.Source) || reachesSocket(m.Source) != "" || m.Host != nil && m.Host.Socket != "" && !m.Host.Holds {
 					continue
 				}
 				r.Report(c.Subject, m.At, "binds host path %s writable at %s without no-new-privileges: a set-user-ID file in the image would write it as root", m.Source, m.Target)
