@@ -222,6 +222,10 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 	spec.NoNewPrivilegesDefault = j.d.daemonView(ctx).NoNewPrivileges
 	c := container.Map(spec)
 	j.hostBinds(ctx, c)
+	j.swappableBinds(ctx, c, hc.GroupAdd)
+	if !j.denies() {
+		j.startGroups(ctx, id, c, hc.GroupAdd)
+	}
 	for _, f := range j.d.pol.Container(c) {
 		if f.Rule.Control == "sensitive-mounts" {
 			j.rule(f.Rule, f.Severity, f.Message)
@@ -263,17 +267,71 @@ func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, grou
 }
 
 // unprivilegedActor reports whether the container's processes can only
-// act as an unprivileged user: a numeric non-root UID, and
+// act as an unprivileged user: a numeric non-root UID and GID, and
 // no-new-privileges so that no set-user-ID file in the image makes one
-// root.
+// root. The image's /etc/group may still add supplementary groups; the
+// start checks them (startGroups).
 func unprivilegedActor(c *facts.Container) bool {
-	if c.User.State != facts.Set || facts.IsRootUser(c.User.V) {
-		return false
-	}
-	name, _, _ := strings.Cut(strings.TrimSpace(c.User.V), ":")
-	if _, err := strconv.ParseUint(name, 10, 32); err != nil {
+	// Both IDs numbers, exactly: a name (even "1000 ") is the image's
+	// /etc/passwd to resolve, and a missing or zero group is GID 0.
+	if c.User.State != facts.Set || facts.IsRootUser(c.User.V) || !facts.UnprivilegedIDs(c.User.V) {
 		return false
 	}
 	nnp := c.SecurityOpt.NoNewPrivileges
 	return nnp.IsSet() && nnp.V
+}
+
+// Files reads a file of a container's root filesystem.
+type Files interface {
+	ContainerFile(ctx context.Context, id, file string) (b []byte, found bool, err error)
+}
+
+// startGroups is the rest of bind-swappable at start, once the container
+// exists: runc adds the groups the image's /etc/group lists the user in
+// (by the name /etc/passwd gives its UID), so a numeric UID and GID do not
+// keep a container out of the shadow or docker group. A container whose
+// binds another user can swap starts only when its /etc/group lists no
+// members at all (or it has none), read as runc reads it.
+func (j *judgement) startGroups(ctx context.Context, id string, c *facts.Container, groupAdd []string) {
+	if c.UsernsRemap || !unprivilegedActor(c) || len(groupAdd) > 0 {
+		return // swappableBinds decided
+	}
+	v := j.d.daemonView(ctx)
+	swappable := ""
+	for _, m := range c.Mounts {
+		if m.Type == "bind" && path.IsAbs(m.Source) && (m.Host == nil || m.Host.Via == "") {
+			if why := v.Swappable(path.Clean(m.Source)); why != "" {
+				swappable = m.Source
+				break
+			}
+		}
+	}
+	if swappable == "" {
+		return
+	}
+	const fix = "bind a folder only root can change, or use a named volume"
+	f, ok := j.d.images.(Files)
+	if !ok {
+		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the groups of container %s cannot be read (no daemon to ask)", truncate(swappable, 60), truncate(id, 40))
+		return
+	}
+	b, found, err := f.ContainerFile(ctx, id, "/etc/group")
+	switch {
+	case err != nil:
+		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the image's /etc/group cannot be read (%s): its supplementary groups are unknown", truncate(swappable, 60), truncate(err.Error(), 80))
+	case found && groupMembers(string(b)) != "":
+		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the image's /etc/group gives users supplementary groups (%s), which runc adds to the container's user", truncate(swappable, 60), truncate(groupMembers(string(b)), 60))
+	}
+}
+
+// groupMembers names the first /etc/group line that lists members ("" when
+// none does), read as runc reads it: lines trimmed, fields split on ":".
+func groupMembers(group string) string {
+	for _, line := range strings.Split(group, "\n") {
+		f := strings.Split(strings.TrimSpace(line), ":")
+		if len(f) >= 4 && strings.TrimSpace(f[3]) != "" {
+			return f[0] + ":" + f[3]
+		}
+	}
+	return ""
 }

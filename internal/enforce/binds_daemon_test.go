@@ -133,7 +133,7 @@ func bindsAttacks(t *testing.T, e *bindsEnv) {
 	base := filepath.Base(e.marker)
 	cat := func(p string) string { return `"Cmd":["/busybox","cat","` + p + `"]` }
 	body := func(cmd, binds string) string {
-		return `{"Image":"dg-bb:test","User":"10001",` + cmd + `,"HostConfig":{` + advHard + `,"Binds":[` + binds + `]}}`
+		return `{"Image":"dg-bb:test","User":"10001:10001",` + cmd + `,"HostConfig":{` + advHard + `,"Binds":[` + binds + `]}}`
 	}
 	// Attacks run as root (baseline allows it) so that what they reach,
 	// /root and /etc/shadow, is readable: the effect is real.

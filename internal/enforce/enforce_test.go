@@ -231,6 +231,8 @@ func TestWritableBindAsRoot(t *testing.T) {
 		{`{"Image":"app:1","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, true, true},
 		// Non-root but able to become root through a set-user-ID file.
 		{`{"Image":"app:1","HostConfig":{"Binds":["/srv/data:/data"]}}`, false, true},
+		// "1000 " is a name to runc (a passwd line "1000 :x:0:0" is root).
+		{`{"Image":"app:1","User":"1000 ","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
 		// A name, which the image's /etc/passwd may make UID 0.
 		{`{"Image":"app:1","User":"toor","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
 		{`{"Image":"app:1","User":"0","HostConfig":{"UsernsMode":"host","Binds":["/srv/data:/data"]}}`, false, false},

@@ -3,7 +3,6 @@ package enforce
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -96,41 +95,53 @@ func (e *EngineImages) Volume(ctx context.Context, name string) (string, map[str
 // /etc/passwd cannot be read the daemon's way, and is an error. A file
 // over 4 MiB is an error too (runc reads all of it).
 func (e *EngineImages) PasswdUID(ctx context.Context, id, name string) (int64, bool, error) {
+	b, found, err := e.ContainerFile(ctx, id, "/etc/passwd")
+	if err != nil || !found {
+		return 0, false, err // no /etc/passwd: the name resolves to nothing
+	}
+	uid, found := passwdUID(string(b), name)
+	return uid, found, nil
+}
+
+// ContainerFile implements Files: a file of a container's root filesystem
+// as runc reads it before the container's mounts, which is why a mount at
+// /, at /etc or at the file itself is an error (dockguard would read the
+// mount's file); found is false when there is no such file.
+func (e *EngineImages) ContainerFile(ctx context.Context, id, file string) ([]byte, bool, error) {
 	ins, err := e.Client.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 	if err != nil {
-		return 0, false, err // not found too: a rename may bring the name back
+		return nil, false, err // not found too: a rename may bring the name back
 	}
 	for _, m := range ins.Container.Mounts {
-		if d := path.Clean(m.Destination); d == "/" || d == "/etc" || d == "/etc/passwd" {
-			return 0, false, fmt.Errorf("a mount at %s hides the /etc/passwd the daemon reads", d)
+		if d := path.Clean(m.Destination); d == "/" || d == "/etc" || d == file {
+			return nil, false, fmt.Errorf("a mount at %s hides the %s the daemon reads", d, file)
 		}
 	}
-	res, err := e.Client.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: "/etc/passwd"})
+	res, err := e.Client.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: file})
 	if err != nil {
 		if cerrdefs.IsNotFound(err) {
-			return 0, false, nil // no /etc/passwd: the name resolves to nothing
+			return nil, false, nil
 		}
-		return 0, false, err
+		return nil, false, err
 	}
 	defer res.Content.Close()
 	tr := tar.NewReader(res.Content)
 	h, err := tr.Next()
 	if err != nil {
-		return 0, false, err
+		return nil, false, err
 	}
 	if h.Typeflag != tar.TypeReg {
-		return 0, false, fmt.Errorf("/etc/passwd is not a regular file (tar type %q)", h.Typeflag)
+		return nil, false, fmt.Errorf("%s is not a regular file (tar type %q)", file, h.Typeflag)
 	}
-	const maxPasswd = 4 << 20
-	b, err := io.ReadAll(io.LimitReader(tr, maxPasswd+1))
+	const maxFile = 4 << 20
+	b, err := io.ReadAll(io.LimitReader(tr, maxFile+1))
 	if err != nil {
-		return 0, false, err
+		return nil, false, err
 	}
-	if len(b) > maxPasswd {
-		return 0, false, errors.New("/etc/passwd is over 4 MiB")
+	if len(b) > maxFile {
+		return nil, false, fmt.Errorf("%s is over 4 MiB", file)
 	}
-	uid, found := passwdUID(string(b), name)
-	return uid, found, nil
+	return b, true, nil
 }
 
 // Inspected is a container as the daemon holds it: its configuration

@@ -244,3 +244,19 @@ func TestDeviceRiskPaths(t *testing.T) {
 		}
 	}
 }
+
+// Device cgroup rules open a device by number as surely as by path: the
+// memory and port devices by major:minor (found by the fifth adversarial
+// pass) deny like /dev/mem does.
+func TestCgroupRuleRisk(t *testing.T) {
+	for _, r := range []string{"a *:* rwm", "b 7:0 rwm", "c *:* rwm", "c 1:* rwm", "c 1:1 rwm", "c 1:2 r", "c 1:4 rw", "c 10:237 rwm"} {
+		if cgroupRuleRisk(r) == "" {
+			t.Errorf("%q: no risk", r)
+		}
+	}
+	for _, r := range []string{"c 10:200 rwm", "c 226:128 rw", "c 4:64 rw"} {
+		if why := cgroupRuleRisk(r); why != "" {
+			t.Errorf("%q: %s", r, why)
+		}
+	}
+}

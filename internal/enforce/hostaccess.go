@@ -145,6 +145,10 @@ func deviceRisk(p string) string {
 	return ""
 }
 
+// memoryCharDevices are the character devices, by major:minor, that give
+// the host's memory or I/O ports, or make loop devices of host files.
+var memoryCharDevices = map[string]string{"1:1": "/dev/mem", "1:2": "/dev/kmem", "1:4": "/dev/port", "10:237": "/dev/loop-control"}
+
 // cgroupRuleRisk says why a device cgroup rule opens more than named
 // character devices: all devices (a), block devices (b) or any major or
 // minor number (*).
@@ -160,6 +164,8 @@ func cgroupRuleRisk(rule string) string {
 		return "allows block devices (the host's disks)"
 	case len(f) > 1 && strings.Contains(f[1], "*"):
 		return "allows every device of a type (a wildcard number)"
+	case len(f) > 1 && f[0] == "c" && memoryCharDevices[f[1]] != "":
+		return "allows " + memoryCharDevices[f[1]] + " by number"
 	}
 	return ""
 }

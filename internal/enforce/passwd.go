@@ -4,6 +4,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"github.com/dockguard/dockguard/internal/facts"
 )
 
 // Passwd resolves a user name in a container, as runc does when an exec
@@ -42,13 +44,13 @@ func passwdUID(passwd, name string) (int64, bool) {
 // userName returns the name part of a user value when it is a name
 // rather than a number ("" otherwise): "app:staff" → "app".
 func userName(u string) string {
-	name, _, _ := strings.Cut(strings.TrimSpace(u), ":")
-	name = strings.TrimSpace(name)
-	if name == "" {
+	// Not trimmed: runc does not trim, and "1000 " is a name it looks up.
+	name, _, _ := strings.Cut(u, ":")
+	if name == "" || facts.NumericID(name) {
 		return ""
 	}
 	if _, err := strconv.ParseInt(name, 10, 64); err == nil {
-		return ""
+		return "" // a signed spelling (+0, -1): judged as a number by IsRootUser
 	}
 	return name
 }

@@ -48,6 +48,9 @@ func (l *lazyImages) engine() *EngineImages {
 func (l *lazyImages) DaemonView(ctx context.Context) *hostview.View {
 	return l.engine().DaemonView(ctx)
 }
+func (l *lazyImages) ContainerFile(ctx context.Context, id, file string) ([]byte, bool, error) {
+	return l.engine().ContainerFile(ctx, id, file)
+}
 func (l *lazyImages) ContainerHostConfig(ctx context.Context, id string) (string, string, *container.HostConfig, bool, error) {
 	return l.engine().ContainerHostConfig(ctx, id)
 }

@@ -74,7 +74,7 @@ var sensitiveUnder = []string{
 	// scripts, backups of the shadow file, keytabs); the few files
 	// containers read are roAllowed. Backups and account state elsewhere.
 	"/etc/", "/var/backups/", "/var/lib/sss/", "/var/lib/private/", "/var/lib/dpkg/", "/var/lib/apt/",
-	"/var/lib/rpm/", "/var/lib/systemd/",
+	"/var/lib/rpm/", "/var/lib/systemd/", "/usr/share/polkit-1/", "/var/lib/polkit-1/",
 	// Sensitive when writable only (roAllowed): a container that adds a
 	// CA or changes the time zone changes them for the host.
 	"/etc/ssl/certs/", "/etc/pki/ca-trust/", "/usr/share/ca-certificates/", "/etc/ca-certificates/",
@@ -89,7 +89,10 @@ var sensitiveFiles = map[string]bool{"/etc/shadow": true, "/etc/gshadow": true, 
 // may be bound read-only: the time zone and the CA certificates.
 // Writable, they are sensitive like the rest.
 var roAllowed = []string{"/etc/localtime", "/etc/timezone", "/etc/ssl/certs", "/etc/pki/ca-trust", "/usr/share/ca-certificates", "/etc/ca-certificates",
-	"/etc/hostname", "/etc/machine-id", "/etc/os-release", "/usr/lib/os-release", "/etc/resolv.conf", "/etc/hosts"}
+	"/etc/hostname", "/etc/machine-id", "/etc/os-release", "/usr/lib/os-release", "/etc/resolv.conf", "/etc/hosts",
+	// Written, polkit's rules make any local user root; read, they hold
+	// nothing secret.
+	"/usr/share/polkit-1"}
 
 // homeSSH reports whether p is a user's SSH folder, something in it, or a
 // home folder that holds one (/home/alice holds /home/alice/.ssh, whose

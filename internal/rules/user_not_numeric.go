@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
@@ -29,8 +28,8 @@ func init() {
 			if c.User.State != facts.Set || facts.IsRootUser(c.User.V) {
 				return
 			}
-			name, _, _ := strings.Cut(strings.TrimSpace(c.User.V), ":")
-			if _, err := strconv.ParseUint(name, 10, 32); err == nil {
+			name, _, _ := strings.Cut(c.User.V, ":")
+			if facts.NumericID(name) {
 				return
 			}
 			r.Report(c.Subject, c.User.At, "user %s is a name: which UID it is is decided by the image's /etc/passwd at start", c.User.V)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dockguard/dockguard/internal/facts"
@@ -60,9 +59,8 @@ func userByName(c *facts.Container) bool {
 	if c.Live != nil && c.Live.ProcessUID.IsSet() && c.Live.ProcessUID.V != "0" {
 		return false
 	}
-	name, _, _ := strings.Cut(strings.TrimSpace(c.User.V), ":")
-	_, err := strconv.ParseUint(name, 10, 32)
-	return err != nil
+	name, _, _ := strings.Cut(c.User.V, ":")
+	return !facts.NumericID(name)
 }
 
 // runsAsRootSurely reports whether the container's first process is UID 0

@@ -1,0 +1,97 @@
+package enforce
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	apicontainer "github.com/moby/moby/api/types/container"
+)
+
+// groupImages is a daemon whose one container binds a folder and whose
+// image's /etc/group is group.
+type groupImages struct {
+	fakeImages
+	user, group string
+	hc          *apicontainer.HostConfig
+}
+
+func (g *groupImages) ContainerHostConfig(context.Context, string) (string, string, *apicontainer.HostConfig, bool, error) {
+	return "app:1", g.user, g.hc, true, nil
+}
+
+func (g *groupImages) ContainerFile(_ context.Context, _, file string) ([]byte, bool, error) {
+	if file != "/etc/group" || g.group == "" {
+		return nil, false, nil
+	}
+	return []byte(g.group), true, nil
+}
+
+// TestBindSwappable: a bind whose path a user other than root can change
+// is allowed only to a container that can act only as an unprivileged
+// user: numeric UID and GID written exactly, no-new-privileges, no
+// supplementary groups (--group-add, or the image's /etc/group at start).
+// Found by the fifth adversarial pass: "1000 " is a name runc resolves,
+// and a missing GID is 0.
+func TestBindSwappable(t *testing.T) {
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.Mkdir(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o777) // writable by anyone: any local user can swap what is in it
+	src := filepath.Join(open, "data")
+	os.Mkdir(src, 0o755)
+	ctx := context.Background()
+	d := New(Settings{Self: "dockguard"}, &fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24"})
+	for _, tc := range []struct {
+		user, extra string
+		allow       bool
+	}{
+		{"1000:1000", ``, true},
+		{"1000", ``, false},       // GID 0
+		{"1000:0", ``, false},     // GID 0
+		{"1000 :1000", ``, false}, // a name
+		{"+1000:1000", ``, false},
+		{"1000:1000", `,"GroupAdd":["42"]`, false},
+		{"0:0", ``, false},
+	} {
+		body := `{"Image":"app:1","User":"` + tc.user + `","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["` + src + `:/x:ro"]` + tc.extra + `}}`
+		dec := d.Decide(ctx, req("POST", "/v1.41/containers/create", body))
+		if dec.Allow != tc.allow {
+			t.Errorf("user %q%s: allow=%v, want %v: %s", tc.user, tc.extra, dec.Allow, tc.allow, dec.Msg)
+		}
+		if !tc.allow && !strings.Contains(dec.Msg, "bind-swappable") && !strings.Contains(dec.Msg, "writable-bind") {
+			t.Errorf("user %q%s: denied without bind-swappable: %s", tc.user, tc.extra, dec.Msg)
+		}
+	}
+	// Without no-new-privileges a set-user-ID file makes the user root.
+	if dec := d.Decide(ctx, req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"1000:1000","HostConfig":{"Binds":["`+src+`:/x:ro"]}}`)); dec.Allow {
+		t.Errorf("no no-new-privileges: allowed")
+	}
+	// A folder only root can change is not swappable.
+	safe := t.TempDir()
+	os.Chmod(safe, 0o755)
+	if dec := d.Decide(ctx, req("POST", "/v1.41/containers/create", `{"Image":"app:1","User":"0","HostConfig":{"Binds":["`+safe+`:/x:ro"]}}`)); !dec.Allow {
+		t.Errorf("root-only folder: denied: %s", dec.Msg)
+	}
+
+	// At start, the image's /etc/group: members give the user groups.
+	hc := &apicontainer.HostConfig{Binds: []string{src + ":/x:ro"}, SecurityOpt: []string{"no-new-privileges"}}
+	for _, tc := range []struct {
+		group string
+		allow bool
+	}{
+		{"root:x:0:\nusers:x:100:\n", true},
+		{"root:x:0:\nshadow:x:42:app\n", false},
+		{"docker:x:105: app \n", false},
+		{"", true}, // no /etc/group
+	} {
+		g := &groupImages{fakeImages: fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24"}, user: "1000:1000", group: tc.group, hc: hc}
+		dec := New(Settings{Self: "dockguard"}, g).Decide(ctx, req("POST", "/v1.41/containers/c1/start", ""))
+		if dec.Allow != tc.allow {
+			t.Errorf("start with /etc/group %q: allow=%v, want %v: %s", tc.group, dec.Allow, tc.allow, dec.Msg)
+		}
+	}
+}
