@@ -97,20 +97,38 @@ func (p *Policy) Build(b *facts.Build) []rules.Finding {
 
 // Container judges a container as it will run.
 func (p *Policy) Container(c *facts.Container) []rules.Finding {
-	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+	fs := p.run(func(r *rules.Rule, rep *rules.Reporter) {
 		if r.Container != nil {
 			r.Container(c, rep)
 		}
 	})
+	p.mark(fs)
+	return fs
+}
+
+// mark sets DeniedBy on the findings the profile would deny. Only
+// containers (and their projects) are marked: enforcement judges what is
+// created through the API, not how an image was built or the host.
+func (p *Policy) mark(fs []rules.Finding) {
+	if p.Profile.IsZero() {
+		return
+	}
+	for i := range fs {
+		if deny, _ := rules.Verdict(p.Profile, p.Overrides, fs[i].Rule); deny {
+			fs[i].DeniedBy = p.Profile.String()
+		}
+	}
 }
 
 // Project judges containers deployed together.
 func (p *Policy) Project(pr *facts.Project) []rules.Finding {
-	return p.run(func(r *rules.Rule, rep *rules.Reporter) {
+	fs := p.run(func(r *rules.Rule, rep *rules.Reporter) {
 		if r.Project != nil {
 			r.Project(pr, rep)
 		}
 	})
+	p.mark(fs)
+	return fs
 }
 
 // Host judges a Docker host and its daemon.
@@ -155,13 +173,6 @@ func (p *Policy) run(judge func(*rules.Rule, *rules.Reporter)) []rules.Finding {
 		if sev, ok := severityFor(r, p.Config); ok {
 			for i := range fs {
 				fs[i].Severity = sev
-			}
-		}
-		if !p.Profile.IsZero() {
-			if deny, _ := rules.Verdict(p.Profile, p.Overrides, r); deny {
-				for i := range fs {
-					fs[i].DeniedBy = p.Profile.String()
-				}
 			}
 		}
 		out = append(out, fs...)
