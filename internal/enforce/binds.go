@@ -2,6 +2,7 @@ package enforce
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/dockguard/dockguard/internal/container"
 	"github.com/dockguard/dockguard/internal/facts"
 	"github.com/dockguard/dockguard/internal/hostview"
+	"github.com/dockguard/dockguard/internal/rules"
 	apicontainer "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 )
@@ -222,7 +224,14 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 	spec.NoNewPrivilegesDefault = j.d.daemonView(ctx).NoNewPrivileges
 	c := container.Map(spec)
 	j.hostBinds(ctx, c)
-	j.swappableBinds(ctx, c, hc.GroupAdd)
+	if t.route.pattern == "/containers/{id}/archive" {
+		// docker cp: the daemon mounts the binds and reads or writes
+		// them itself, as root, whoever the container's user is.
+		j.swappableBindsAsRoot(ctx, c)
+	} else {
+		j.swappableBinds(ctx, c, hc.GroupAdd)
+	}
+	j.writableBindGroup(ctx, c)
 	if !j.denies() {
 		j.startGroups(ctx, id, c, hc.GroupAdd)
 	}
@@ -241,10 +250,20 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 // /etc/shadow or the daemon's socket. Judging the path again cannot
 // close that race; only who the container is can.
 func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, groupAdd []string) {
-	if c.UsernsRemap || unprivilegedActor(c) && len(groupAdd) == 0 {
+	v := j.d.daemonView(ctx)
+	if c.UsernsRemap || unprivilegedIDs(c, v.PrivilegedGIDs()) && len(groupAdd) == 0 {
 		return
 	}
-	v := j.d.daemonView(ctx)
+	j.swappable(v, c, groupAdd)
+}
+
+// swappableBindsAsRoot judges swappable binds for the daemon itself
+// reading or writing them (docker cp), as root.
+func (j *judgement) swappableBindsAsRoot(ctx context.Context, c *facts.Container) {
+	j.swappable(j.d.daemonView(ctx), c, []string{"the daemon itself copies as root"})
+}
+
+func (j *judgement) swappable(v *hostview.View, c *facts.Container, groupAdd []string) {
 	seen := map[string]bool{}
 	for _, m := range c.Mounts {
 		if m.Type != "bind" || !path.IsAbs(m.Source) || seen[m.Source] {
@@ -256,7 +275,7 @@ func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, grou
 			continue // the copy at the resolved path: judged with its source
 		}
 		if why := v.Swappable(src); why != "" {
-			who := "runs as root or may become root (no numeric non-root user with no-new-privileges)"
+			who := "runs as root or may become root, or in a privileged group (no numeric non-root UID and ordinary GID with no-new-privileges)"
 			if len(groupAdd) > 0 {
 				who = "has supplementary groups (" + truncate(strings.Join(groupAdd, ","), 40) + ")"
 			}
@@ -272,6 +291,22 @@ func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, grou
 // root. The image's /etc/group may still add supplementary groups; the
 // start checks them (startGroups).
 func unprivilegedActor(c *facts.Container) bool {
+	return unprivilegedIDs(c, nil)
+}
+
+// unprivilegedIDs is unprivilegedActor with the host's privileged groups
+// (hostview.View.PrivilegedGIDs) also refused as the GID.
+func unprivilegedIDs(c *facts.Container, privileged map[uint32]string) bool {
+	if !unprivilegedUser(c) {
+		return false
+	}
+	_, g, _ := strings.Cut(c.User.V, ":")
+	gid, _ := strconv.ParseUint(g, 10, 32)
+	_, bad := privileged[uint32(gid)]
+	return !bad
+}
+
+func unprivilegedUser(c *facts.Container) bool {
 	// Both IDs numbers, exactly: a name (even "1000 ") is the image's
 	// /etc/passwd to resolve, and a missing or zero group is GID 0.
 	if c.User.State != facts.Set || facts.IsRootUser(c.User.V) || !facts.UnprivilegedIDs(c.User.V) {
@@ -334,4 +369,70 @@ func groupMembers(group string) string {
 		}
 	}
 	return ""
+}
+
+// writableBindGroup denies a writable bind to a container whose group is
+// not known to be an ordinary one: a missing GID (runc then takes the
+// image's, or 0), GID 0, or a group of the host that holds something
+// (docker, shadow, disk and the groups owning the daemon's sockets). The
+// container can leave a set-group-ID program of that group in the folder,
+// and a local user who runs it gets the group: the docker socket, the
+// password hashes, the disks.
+func (j *judgement) writableBindGroup(ctx context.Context, c *facts.Container) {
+	if c.UsernsRemap || c.Rootless {
+		return
+	}
+	var src string
+	for _, m := range c.Mounts {
+		if m.Type == "bind" && !m.ReadOnly && (m.Host == nil || m.Host.Socket == "" || m.Host.Holds) {
+			src = m.Source
+			break
+		}
+	}
+	if src == "" || c.User.State != facts.Set || facts.IsRootUser(c.User.V) {
+		return // root is writable-bind-root's own finding
+	}
+	_, g, ok := strings.Cut(c.User.V, ":")
+	why := ""
+	switch {
+	case !ok || g == "":
+		why = "no group is given, so the image's /etc/passwd (or 0) decides it"
+	case !facts.NumericID(g):
+		why = "group " + truncate(g, 20) + " is a name, which the image's /etc/group decides"
+	default:
+		gid, _ := strconv.ParseUint(g, 10, 32)
+		if gid == 0 {
+			why = "its group is 0 (root)"
+		} else if name, bad := j.d.daemonView(ctx).PrivilegedGIDs()[uint32(gid)]; bad {
+			why = "its group " + g + " is the host's " + name
+		}
+	}
+	if why != "" {
+		r := rules.Lookup("writable-bind-root")[0]
+		j.add(r, r.Severity, fmt.Sprintf("binds host path %s writable while %s: a set-group-ID file left there gives a local user that group", truncate(src, 60), why),
+			"run as --user UID:GID with your own ordinary group ($(id -u):$(id -g)), or bind the folder read-only")
+	}
+}
+
+// archiveIntoBinds denies docker cp into a container that binds a host
+// folder writable: the daemon writes the archive's entries with the
+// owners and modes it gives, as root, so a set-user-ID-root file lands on
+// the host whatever the container's user.
+func (j *judgement) archiveIntoBinds(ctx context.Context, t *target) {
+	cm, ok := j.d.images.(ContainerMounts)
+	if !ok {
+		return
+	}
+	_, _, hc, found, err := cm.ContainerHostConfig(ctx, t.params["id"])
+	if err != nil || !found || hc == nil {
+		return // startBinds decided
+	}
+	c := container.Map(&container.Spec{Config: &apicontainer.Config{}, HostConfig: hc})
+	for _, m := range c.Mounts {
+		if m.Type == "bind" && !m.ReadOnly {
+			j.check("archive-write", "copy into a container without writable binds, or into the host folder directly",
+				"docker cp into a container that binds host path %s writable: the daemon writes the archive's owners and modes as root, into the host folder", truncate(m.Source, 60))
+			return
+		}
+	}
 }

@@ -134,6 +134,7 @@ func (j *judgement) container(ctx context.Context, c *Create, name string, origi
 	// where they lead as well as written.
 	j.hostBinds(ctx, ct)
 	j.swappableBinds(ctx, ct, spec.HostConfig.GroupAdd)
+	j.writableBindGroup(ctx, ct)
 	j.judge(ct)
 	j.namespaces(spec.HostConfig)
 	if imageMissing && !j.denies() {

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"context"
 	"mime"
+	"path"
 	"reflect"
 	"strconv"
 	"strings"
@@ -221,8 +222,10 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 				return
 			}
 		}
-		if t.route.pattern == "/containers/{id}/start" || t.route.pattern == "/containers/{id}/restart" {
-			// The daemon resolves bind sources again at every start.
+		if t.route.pattern == "/containers/{id}/start" || t.route.pattern == "/containers/{id}/restart" || t.route.pattern == "/containers/{id}/archive" && !accountFile(t.query.Get("path")) {
+			// The daemon resolves bind sources again at every start, and
+			// mounts them again (as root, following the path as it is
+			// then) to read a stopped container's files for docker cp.
 			j.startBinds(ctx, t)
 		}
 	case kindCreate:
@@ -260,10 +263,24 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 		if !d.cfg.AllowArchiveWrites {
 			j.archiveWrite(ctx)
 		}
+		// The daemon mounts the binds again for the copy, and writes the
+		// archive's owners and modes as root: into a bind that is the
+		// host's, a set-user-ID-root file. Whatever the version.
+		j.startBinds(ctx, t)
+		j.archiveIntoBinds(ctx, t)
 	default:
 		j.failClosed("route-not-allowed", "%s %s is not judged", r.RequestMethod, t.route.pattern)
 	}
 	return
+}
+
+// accountFile reports a docker cp read of /etc/passwd or /etc/group: what
+// dockguard itself reads to resolve users and groups (through the daemon,
+// whose plugin it may be). Wherever a swapped bind led them, they are
+// files every host user may read.
+func accountFile(p string) bool {
+	c := path.Clean("/" + p)
+	return c == "/etc/passwd" || c == "/etc/group"
 }
 
 // archiveWrite denies docker cp into a container on a daemon affected by

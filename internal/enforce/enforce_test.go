@@ -3,6 +3,7 @@ package enforce
 import (
 	"context"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -228,7 +229,13 @@ func TestWritableBindAsRoot(t *testing.T) {
 		{`{"Image":"app:1","User":"root:root","HostConfig":{"Binds":["/srv/data:/data:rw"]}}`, false, true},
 		{`{"Image":"rootimg:1","HostConfig":{"Mounts":[{"Type":"bind","Source":"/srv/data","Target":"/data"}]}}`, false, true},
 		{`{"Image":"app:1","User":"0","HostConfig":{"Binds":["/srv/data:/data:ro"]}}`, true, true},
-		{`{"Image":"app:1","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, true, true},
+		{`{"Image":"app:1","User":"10001:10001","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, true, true},
+		// No GID: the image's /etc/passwd, or 0, decides the group.
+		{`{"Image":"app:1","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
+		// GID 42 is shadow on Debian (the host's group file is read).
+		{`{"Image":"app:1","User":"10001:` + shadowGID(t) + `","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
+		// GID 0: a set-group-ID-root file for any local user.
+		{`{"Image":"app:1","User":"10001:0","HostConfig":{"SecurityOpt":["no-new-privileges"],"Binds":["/srv/data:/data"]}}`, false, true},
 		// Non-root but able to become root through a set-user-ID file.
 		{`{"Image":"app:1","HostConfig":{"Binds":["/srv/data:/data"]}}`, false, true},
 		// "1000 " is a name to runc (a passwd line "1000 :x:0:0" is root).
@@ -251,4 +258,19 @@ func TestWritableBindAsRoot(t *testing.T) {
 			}
 		}
 	}
+}
+
+// shadowGID is this host's shadow group, or 0 (root: privileged too) where
+// it has none.
+func shadowGID(t *testing.T) string {
+	b, err := os.ReadFile("/etc/group")
+	if err != nil {
+		return "0"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Split(l, ":"); len(f) >= 3 && f[0] == "shadow" {
+			return f[2]
+		}
+	}
+	return "0"
 }

@@ -233,12 +233,13 @@ func TestExistingVolumeWithDriverConfig(t *testing.T) {
 // the daemon's working folder, a path outside /dev possibly replaced by a
 // symlink to a disk after the decision.
 func TestDeviceRiskPaths(t *testing.T) {
-	for _, p := range []string{"dev/loop0", "loop0", "/tmp/plant/disk", "/srv/x", "/dev/sda", "/dev/mem", "/dev", "/"} {
+	for _, p := range []string{"dev/loop0", "loop0", "/tmp/plant/disk", "/srv/x", "/dev/sda", "/dev/mem", "/dev", "/",
+		"/dev/tty0", "/dev/tty1", "/dev/console", "/dev/vcs", "/dev/vcsa1", "/dev/kmsg"} {
 		if deviceRisk(p) == "" {
 			t.Errorf("%s: no risk", p)
 		}
 	}
-	for _, p := range []string{"/dev/fuse", "/dev/net/tun", "/dev/ttyUSB0", "/dev/dri/renderD128"} {
+	for _, p := range []string{"/dev/fuse", "/dev/net/tun", "/dev/ttyUSB0", "/dev/ttyS0", "/dev/dri/renderD128"} {
 		if why := deviceRisk(p); why != "" {
 			t.Errorf("%s: %s", p, why)
 		}

@@ -126,6 +126,11 @@ func deviceRisk(p string) string {
 	if memoryDevices[clean] || strings.HasPrefix(clean, "/dev/cpu/") {
 		return "gives the host's memory, I/O ports or CPU registers"
 	}
+	if consoleDevice(clean) {
+		// Keystrokes into a host console (TIOCSTI) are a root shell's
+		// input; the kernel log and the console memory are the host's.
+		return "is a host console, its memory or the kernel log"
+	}
 	if fi, err := os.Stat(clean); err == nil {
 		switch {
 		case fi.IsDir():
@@ -187,3 +192,25 @@ func (j *judgement) devices(field string, hc *apicontainer.HostConfig) {
 
 // mountTypes are the mount types a Linux daemon takes.
 var mountTypes = map[mount.Type]bool{mount.TypeBind: true, mount.TypeVolume: true, mount.TypeTmpfs: true, "image": true}
+
+// consoleDevice reports the host's virtual consoles (/dev/tty0-63), the
+// console itself, the console memory (/dev/vcs*) and the kernel log.
+// Serial ports (/dev/ttyS*, /dev/ttyUSB*) are not consoles.
+func consoleDevice(p string) bool {
+	switch p {
+	case "/dev/console", "/dev/kmsg", "/dev/tty":
+		return true
+	}
+	if strings.HasPrefix(p, "/dev/vcs") {
+		return true
+	}
+	if n, ok := strings.CutPrefix(p, "/dev/tty"); ok && n != "" {
+		for _, c := range n {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

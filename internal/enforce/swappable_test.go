@@ -95,3 +95,42 @@ func TestBindSwappable(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveRejudgesBinds: docker cp makes the daemon mount a stopped
+// container's binds again, as root, following their paths as they are
+// then, and write the archive's owners and modes as root. Found by the
+// sixth adversarial pass: a read of a swapped bind gave the host's
+// /etc/shadow, a copy into a writable bind a set-user-ID-root file.
+func TestArchiveRejudgesBinds(t *testing.T) {
+	ctx := context.Background()
+	open := filepath.Join(t.TempDir(), "open")
+	os.Mkdir(open, 0o777)
+	os.Chmod(open, 0o777)
+	src := filepath.Join(open, "data")
+	os.Mkdir(src, 0o755)
+	safe := t.TempDir()
+	os.Chmod(safe, 0o755)
+	base := fakeImages{images: map[string]string{"app:1": "10001"}, version: "29.9.9"}
+	nnp := []string{"no-new-privileges"}
+	for _, tc := range []struct {
+		name, method, uri string
+		hc                *apicontainer.HostConfig
+		allow             bool
+	}{
+		{"read through a swappable bind", "GET", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{src + ":/x:ro"}}, false},
+		{"read of the account files", "GET", "/v1.41/containers/c1/archive?path=/etc/passwd", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{src + ":/x:ro"}}, true},
+		{"read through a root-only bind", "GET", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{safe + ":/x:ro"}}, true},
+		{"copy into a writable bind", "PUT", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{safe + ":/x"}}, false},
+		{"copy into a container without binds", "PUT", "/v1.41/containers/c1/archive?path=/", &apicontainer.HostConfig{SecurityOpt: nnp}, true},
+	} {
+		g := &groupImages{fakeImages: base, user: "1000:1000", hc: tc.hc}
+		r := req(tc.method, tc.uri, "")
+		if tc.method == "PUT" {
+			r.RequestHeaders["Content-Type"] = "application/x-tar"
+		}
+		dec := New(Settings{Self: "dockguard"}, g).Decide(ctx, r)
+		if dec.Allow != tc.allow {
+			t.Errorf("%s: allow=%v, want %v: %s", tc.name, dec.Allow, tc.allow, dec.Msg)
+		}
+	}
+}

@@ -571,3 +571,36 @@ func replaceable(dfi fs.FileInfo, entry string) string {
 	}
 	return ""
 }
+
+// privilegedGroupNames are host groups whose members reach what root
+// guards: the password hashes, the disks, the daemon, the kernel log and
+// memory, administration.
+var privilegedGroupNames = map[string]bool{"root": true, "shadow": true, "disk": true, "docker": true, "kmem": true, "adm": true,
+	"sudo": true, "wheel": true, "lxd": true, "libvirt": true, "systemd-journal": true, "sys": true, "tty": true, "utmp": true, "admin": true}
+
+// PrivilegedGIDs are the host's privileged groups by GID: those named in
+// privilegedGroupNames in the daemon's /etc/group, and the groups that own
+// the daemon's and containerd's sockets.
+func (v *View) PrivilegedGIDs() map[uint32]string {
+	out := map[uint32]string{0: "root"}
+	if r, err := Resolve(v.Root, "/etc/group"); err == nil {
+		if b, err := os.ReadFile(v.Join(r)); err == nil {
+			for _, line := range strings.Split(string(b), "\n") {
+				f := strings.Split(strings.TrimSpace(line), ":")
+				if len(f) >= 3 && privilegedGroupNames[f[0]] {
+					if n, err := strconv.ParseUint(f[2], 10, 32); err == nil {
+						out[uint32(n)] = f[0]
+					}
+				}
+			}
+		}
+	}
+	for _, s := range v.Engine {
+		if fi, err := os.Stat(v.Join(s.Path)); err == nil {
+			if _, gid, ok := owner(fi); ok {
+				out[gid] = "group of " + s.Path
+			}
+		}
+	}
+	return out
+}

@@ -75,6 +75,8 @@ var sensitiveUnder = []string{
 	// containers read are roAllowed. Backups and account state elsewhere.
 	"/etc/", "/var/backups/", "/var/lib/sss/", "/var/lib/private/", "/var/lib/dpkg/", "/var/lib/apt/",
 	"/var/lib/rpm/", "/var/lib/systemd/", "/usr/share/polkit-1/", "/var/lib/polkit-1/",
+	// Users' mail, session sockets and runtime state; debconf's answers.
+	"/var/mail/", "/var/spool/mail/", "/run/user/", "/var/cache/debconf/",
 	// Sensitive when writable only (roAllowed): a container that adds a
 	// CA or changes the time zone changes them for the host.
 	"/etc/ssl/certs/", "/etc/pki/ca-trust/", "/usr/share/ca-certificates/", "/etc/ca-certificates/",
