@@ -232,9 +232,6 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 		j.swappableBinds(ctx, c, hc.GroupAdd)
 	}
 	j.writableBindGroup(ctx, c)
-	if !j.denies() {
-		j.startGroups(ctx, id, c, hc.GroupAdd)
-	}
 	for _, f := range j.d.pol.Container(c) {
 		if f.Rule.Control == "sensitive-mounts" {
 			j.rule(f.Rule, f.Severity, f.Message)
@@ -251,7 +248,7 @@ func (j *judgement) startBinds(ctx context.Context, t *target) {
 // close that race; only who the container is can.
 func (j *judgement) swappableBinds(ctx context.Context, c *facts.Container, groupAdd []string) {
 	v := j.d.daemonView(ctx)
-	if c.UsernsRemap || unprivilegedIDs(c, v.PrivilegedGIDs()) && len(groupAdd) == 0 {
+	if c.UsernsRemap || unprivilegedIDs(c, v) && len(groupAdd) == 0 {
 		return
 	}
 	j.swappable(v, c, groupAdd)
@@ -288,22 +285,44 @@ func (j *judgement) swappable(v *hostview.View, c *facts.Container, groupAdd []s
 // unprivilegedActor reports whether the container's processes can only
 // act as an unprivileged user: a numeric non-root UID and GID, and
 // no-new-privileges so that no set-user-ID file in the image makes one
-// root. The image's /etc/group may still add supplementary groups; the
-// start checks them (startGroups).
+// root. With the GID given, runc adds no supplementary groups from the
+// image's /etc/group (seen by effect on dockerd 20.10).
 func unprivilegedActor(c *facts.Container) bool {
 	return unprivilegedIDs(c, nil)
 }
 
 // unprivilegedIDs is unprivilegedActor with the host's privileged groups
 // (hostview.View.PrivilegedGIDs) also refused as the GID.
-func unprivilegedIDs(c *facts.Container, privileged map[uint32]string) bool {
+func unprivilegedIDs(c *facts.Container, v *hostview.View) bool {
 	if !unprivilegedUser(c) {
 		return false
 	}
-	_, g, _ := strings.Cut(c.User.V, ":")
+	return ordinaryIDs(c.User.V, v) == ""
+}
+
+// ordinaryIDs says why a "UID:GID" user is not an ordinary user of the
+// host ("" when it is): a system UID or GID (below the host's UID_MIN and
+// GID_MIN) belongs to a service whose files root relies on (polkitd's
+// rules), and a privileged group reaches what root guards; a file of
+// theirs left with its set-ID bit in a bind hands them to a local user.
+func ordinaryIDs(user string, v *hostview.View) string {
+	u, g, _ := strings.Cut(user, ":")
+	uid, _ := strconv.ParseUint(u, 10, 32)
 	gid, _ := strconv.ParseUint(g, 10, 32)
-	_, bad := privileged[uint32(gid)]
-	return !bad
+	if v == nil {
+		return ""
+	}
+	uidMin, gidMin := v.IDMin()
+	switch {
+	case uid < uint64(uidMin):
+		return fmt.Sprintf("UID %d is a system user of the host (below UID_MIN %d)", uid, uidMin)
+	case gid < uint64(gidMin):
+		return fmt.Sprintf("GID %d is a system group of the host (below GID_MIN %d)", gid, gidMin)
+	}
+	if name, bad := v.PrivilegedGIDs()[uint32(gid)]; bad {
+		return "GID " + g + " is the host's " + name
+	}
+	return ""
 }
 
 func unprivilegedUser(c *facts.Container) bool {
@@ -314,61 +333,6 @@ func unprivilegedUser(c *facts.Container) bool {
 	}
 	nnp := c.SecurityOpt.NoNewPrivileges
 	return nnp.IsSet() && nnp.V
-}
-
-// Files reads a file of a container's root filesystem.
-type Files interface {
-	ContainerFile(ctx context.Context, id, file string) (b []byte, found bool, err error)
-}
-
-// startGroups is the rest of bind-swappable at start, once the container
-// exists: runc adds the groups the image's /etc/group lists the user in
-// (by the name /etc/passwd gives its UID), so a numeric UID and GID do not
-// keep a container out of the shadow or docker group. A container whose
-// binds another user can swap starts only when its /etc/group lists no
-// members at all (or it has none), read as runc reads it.
-func (j *judgement) startGroups(ctx context.Context, id string, c *facts.Container, groupAdd []string) {
-	if c.UsernsRemap || !unprivilegedActor(c) || len(groupAdd) > 0 {
-		return // swappableBinds decided
-	}
-	v := j.d.daemonView(ctx)
-	swappable := ""
-	for _, m := range c.Mounts {
-		if m.Type == "bind" && path.IsAbs(m.Source) && (m.Host == nil || m.Host.Via == "") {
-			if why := v.Swappable(path.Clean(m.Source)); why != "" {
-				swappable = m.Source
-				break
-			}
-		}
-	}
-	if swappable == "" {
-		return
-	}
-	const fix = "bind a folder only root can change, or use a named volume"
-	f, ok := j.d.images.(Files)
-	if !ok {
-		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the groups of container %s cannot be read (no daemon to ask)", truncate(swappable, 60), truncate(id, 40))
-		return
-	}
-	b, found, err := f.ContainerFile(ctx, id, "/etc/group")
-	switch {
-	case err != nil:
-		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the image's /etc/group cannot be read (%s): its supplementary groups are unknown", truncate(swappable, 60), truncate(err.Error(), 80))
-	case found && groupMembers(string(b)) != "":
-		j.check("bind-swappable", fix, "bind source %s can be swapped by a user other than root, and the image's /etc/group gives users supplementary groups (%s), which runc adds to the container's user", truncate(swappable, 60), truncate(groupMembers(string(b)), 60))
-	}
-}
-
-// groupMembers names the first /etc/group line that lists members ("" when
-// none does), read as runc reads it: lines trimmed, fields split on ":".
-func groupMembers(group string) string {
-	for _, line := range strings.Split(group, "\n") {
-		f := strings.Split(strings.TrimSpace(line), ":")
-		if len(f) >= 4 && strings.TrimSpace(f[3]) != "" {
-			return f[0] + ":" + f[3]
-		}
-	}
-	return ""
 }
 
 // writableBindGroup denies a writable bind to a container whose group is
@@ -399,12 +363,13 @@ func (j *judgement) writableBindGroup(ctx context.Context, c *facts.Container) {
 		why = "no group is given, so the image's /etc/passwd (or 0) decides it"
 	case !facts.NumericID(g):
 		why = "group " + truncate(g, 20) + " is a name, which the image's /etc/group decides"
+	case !facts.NumericID(strings.SplitN(c.User.V, ":", 2)[0]):
+		why = "its user is a name, which the image's /etc/passwd decides"
 	default:
-		gid, _ := strconv.ParseUint(g, 10, 32)
-		if gid == 0 {
+		if gid, _ := strconv.ParseUint(g, 10, 32); gid == 0 {
 			why = "its group is 0 (root)"
-		} else if name, bad := j.d.daemonView(ctx).PrivilegedGIDs()[uint32(gid)]; bad {
-			why = "its group " + g + " is the host's " + name
+		} else if w := ordinaryIDs(c.User.V, j.d.daemonView(ctx)); w != "" {
+			why = w
 		}
 	}
 	if why != "" {

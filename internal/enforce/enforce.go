@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"mime"
-	"path"
 	"reflect"
 	"strconv"
 	"strings"
@@ -222,7 +221,7 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 				return
 			}
 		}
-		if t.route.pattern == "/containers/{id}/start" || t.route.pattern == "/containers/{id}/restart" || t.route.pattern == "/containers/{id}/archive" && !accountFile(t.query.Get("path")) {
+		if t.route.pattern == "/containers/{id}/start" || t.route.pattern == "/containers/{id}/restart" || t.route.pattern == "/containers/{id}/archive" {
 			// The daemon resolves bind sources again at every start, and
 			// mounts them again (as root, following the path as it is
 			// then) to read a stopped container's files for docker cp.
@@ -272,15 +271,6 @@ func (d *Decider) Decide(ctx context.Context, r *Request) (dec Decision) {
 		j.failClosed("route-not-allowed", "%s %s is not judged", r.RequestMethod, t.route.pattern)
 	}
 	return
-}
-
-// accountFile reports a docker cp read of /etc/passwd or /etc/group: what
-// dockguard itself reads to resolve users and groups (through the daemon,
-// whose plugin it may be). Wherever a swapped bind led them, they are
-// files every host user may read.
-func accountFile(p string) bool {
-	c := path.Clean("/" + p)
-	return c == "/etc/passwd" || c == "/etc/group"
 }
 
 // archiveWrite denies docker cp into a container on a daemon affected by

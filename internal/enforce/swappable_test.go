@@ -77,21 +77,23 @@ func TestBindSwappable(t *testing.T) {
 		t.Errorf("root-only folder: denied: %s", dec.Msg)
 	}
 
-	// At start, the image's /etc/group: members give the user groups.
+	// At start the same holds, from the container as the daemon has it;
+	// with the GID given, runc adds no groups from the image's /etc/group
+	// (seen by effect by two adversarial passes), so it is not read.
 	hc := &apicontainer.HostConfig{Binds: []string{src + ":/x:ro"}, SecurityOpt: []string{"no-new-privileges"}}
 	for _, tc := range []struct {
-		group string
+		user  string
 		allow bool
 	}{
-		{"root:x:0:\nusers:x:100:\n", true},
-		{"root:x:0:\nshadow:x:42:app\n", false},
-		{"docker:x:105: app \n", false},
-		{"", true}, // no /etc/group
+		{"1000:1000", true},
+		{"1000", false},
+		{"999:1000", false}, // a system user of the host
+		{"1000:999", false}, // a system group
 	} {
-		g := &groupImages{fakeImages: fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24"}, user: "1000:1000", group: tc.group, hc: hc}
+		g := &groupImages{fakeImages: fakeImages{images: map[string]string{"app:1": "10001"}, version: "20.10.24"}, user: tc.user, group: "shadow:x:42:app\n", hc: hc}
 		dec := New(Settings{Self: "dockguard"}, g).Decide(ctx, req("POST", "/v1.41/containers/c1/start", ""))
 		if dec.Allow != tc.allow {
-			t.Errorf("start with /etc/group %q: allow=%v, want %v: %s", tc.group, dec.Allow, tc.allow, dec.Msg)
+			t.Errorf("start as %q: allow=%v, want %v: %s", tc.user, dec.Allow, tc.allow, dec.Msg)
 		}
 	}
 }
@@ -118,7 +120,9 @@ func TestArchiveRejudgesBinds(t *testing.T) {
 		allow             bool
 	}{
 		{"read through a swappable bind", "GET", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{src + ":/x:ro"}}, false},
-		{"read of the account files", "GET", "/v1.41/containers/c1/archive?path=/etc/passwd", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{src + ":/x:ro"}}, true},
+		// The seventh pass: a bind at /etc/group, swapped to the host's
+		// /etc/shadow, read as "/etc/group": no path is exempt.
+		{"read of /etc/group bound from a swappable path", "GET", "/v1.41/containers/c1/archive?path=/etc/group", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{src + ":/etc/group:ro"}}, false},
 		{"read through a root-only bind", "GET", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{safe + ":/x:ro"}}, true},
 		{"copy into a writable bind", "PUT", "/v1.41/containers/c1/archive?path=/x", &apicontainer.HostConfig{SecurityOpt: nnp, Binds: []string{safe + ":/x"}}, false},
 		{"copy into a container without binds", "PUT", "/v1.41/containers/c1/archive?path=/", &apicontainer.HostConfig{SecurityOpt: nnp}, true},

@@ -604,3 +604,35 @@ func (v *View) PrivilegedGIDs() map[uint32]string {
 	}
 	return out
 }
+
+// IDMin is the host's first UID and GID of ordinary users (login.defs
+// UID_MIN and GID_MIN, 1000 where it says nothing): below them are the
+// system users and groups services run as.
+func (v *View) IDMin() (uid, gid uint32) {
+	uid, gid = 1000, 1000
+	r, err := Resolve(v.Root, "/etc/login.defs")
+	if err != nil {
+		return uid, gid
+	}
+	b, err := os.ReadFile(v.Join(r))
+	if err != nil {
+		return uid, gid
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			continue
+		}
+		n, err := strconv.ParseUint(f[1], 10, 32)
+		if err != nil || n == 0 {
+			continue
+		}
+		switch f[0] {
+		case "UID_MIN":
+			uid = uint32(n)
+		case "GID_MIN":
+			gid = uint32(n)
+		}
+	}
+	return uid, gid
+}
