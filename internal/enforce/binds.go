@@ -282,17 +282,12 @@ func (j *judgement) swappable(v *hostview.View, c *facts.Container, groupAdd []s
 	}
 }
 
-// unprivilegedActor reports whether the container's processes can only
-// act as an unprivileged user: a numeric non-root UID and GID, and
-// no-new-privileges so that no set-user-ID file in the image makes one
-// root. With the GID given, runc adds no supplementary groups from the
-// image's /etc/group (seen by effect on dockerd 20.10).
-func unprivilegedActor(c *facts.Container) bool {
-	return unprivilegedIDs(c, nil)
-}
-
-// unprivilegedIDs is unprivilegedActor with the host's privileged groups
-// (hostview.View.PrivilegedGIDs) also refused as the GID.
+// unprivilegedIDs reports whether the container's processes can only act
+// as an ordinary user of the host: a numeric non-root UID and GID, both
+// ordinary there (ordinaryIDs), and no-new-privileges so that no
+// set-user-ID file in the image makes one root. With the GID given, runc
+// adds no supplementary groups from the image's /etc/group (seen by
+// effect on dockerd 20.10).
 func unprivilegedIDs(c *facts.Container, v *hostview.View) bool {
 	if !unprivilegedUser(c) {
 		return false
