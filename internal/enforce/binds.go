@@ -39,8 +39,25 @@ func (d *Decider) daemonView(ctx context.Context) *hostview.View {
 			return v
 		}
 	}
-	return &hostview.View{Root: "/", Note: "no daemon to look through: bind sources are resolved in dockguard's own mount namespace"}
+	return ownView()
 }
+
+// ownView is dockguard's own mount namespace, for a decider with no daemon
+// to look through (a library user, tests), kept like a daemon's view.
+func ownView() *hostview.View {
+	ownMu.Lock()
+	defer ownMu.Unlock()
+	if ownV == nil || time.Since(ownAt) > viewTTL {
+		ownV, ownAt = &hostview.View{Root: "/", Note: "no daemon to look through: bind sources are resolved in dockguard's own mount namespace"}, time.Now()
+	}
+	return ownV
+}
+
+var (
+	ownMu sync.Mutex
+	ownV  *hostview.View
+	ownAt time.Time
+)
 
 // viewTTL is how long a view of the daemon is kept: its PID, folders and
 // listeners change only when it restarts or reloads. A view without the

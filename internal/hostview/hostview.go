@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Socket kinds a bind source can be (or hold).
@@ -56,6 +57,12 @@ type View struct {
 	// NoNewPrivileges is the daemon's default for containers
 	// (daemon.json "no-new-privileges", --no-new-privileges).
 	NoNewPrivileges bool
+
+	// The host's ordinary-ID floors and privileged groups, read once per
+	// view (a view is kept for seconds, not for the daemon's life).
+	idOnce, privOnce sync.Once
+	uidMin, gidMin   uint32
+	priv             map[uint32]string
 }
 
 // Socket is one listener, known by its inode.
@@ -582,6 +589,11 @@ var privilegedGroupNames = map[string]bool{"root": true, "shadow": true, "disk":
 // privilegedGroupNames in the daemon's /etc/group, and the groups that own
 // the daemon's and containerd's sockets.
 func (v *View) PrivilegedGIDs() map[uint32]string {
+	v.privOnce.Do(func() { v.priv = v.privilegedGIDs() })
+	return v.priv
+}
+
+func (v *View) privilegedGIDs() map[uint32]string {
 	out := map[uint32]string{0: "root"}
 	if r, err := Resolve(v.Root, "/etc/group"); err == nil {
 		if b, err := os.ReadFile(v.Join(r)); err == nil {
@@ -609,6 +621,11 @@ func (v *View) PrivilegedGIDs() map[uint32]string {
 // UID_MIN and GID_MIN, 1000 where it says nothing): below them are the
 // system users and groups services run as.
 func (v *View) IDMin() (uid, gid uint32) {
+	v.idOnce.Do(func() { v.uidMin, v.gidMin = v.idMin() })
+	return v.uidMin, v.gidMin
+}
+
+func (v *View) idMin() (uid, gid uint32) {
 	uid, gid = 1000, 1000
 	r, err := Resolve(v.Root, "/etc/login.defs")
 	if err != nil {
