@@ -124,6 +124,8 @@ func parseAllow(f *allowFile, legacyCaps []scalar, fail func(int, string, ...any
 	return a, nil
 }
 
+// isSHA256 reports whether v is sha256:<64 lower-case hex>, the form of
+// image digests and of seccomp profile hashes.
 func isSHA256(v string) bool {
 	hex, ok := strings.CutPrefix(v, "sha256:")
 	if !ok || len(hex) != 64 {

@@ -278,14 +278,5 @@ func digestRef(v string) bool {
 	if _, dg, ok := strings.Cut(v, "@"); ok {
 		v = dg
 	}
-	hex, ok := strings.CutPrefix(v, "sha256:")
-	if !ok || len(hex) != 64 {
-		return false
-	}
-	for _, c := range hex {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	return isSHA256(v)
 }
